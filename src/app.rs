@@ -1,0 +1,284 @@
+//! The application: its shared state, the one routing function that feeds both the server and
+//! the OpenAPI document, the middleware stack, and the HTTP server itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::throttle::SlidingWindow;
+use crate::auth::tokens::{self, TokenKeys};
+use crate::config::{Config, CorsOrigins};
+use crate::db::{self, DbPool};
+use crate::error::{AppError, problem_for_bare_errors};
+use crate::http::TrustProxy;
+use crate::http::middleware::{conditional_get, request_log};
+use crate::http::routes::{self, RouteTable};
+use crate::openapi::{self, ApiDoc};
+use crate::users::dto::CreateUser;
+use crate::{auth, health, users};
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
+/// What every request handler may reach: configuration, the database, the signing keys and
+/// the login throttle. Cheap to clone; shared by all workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: DbPool,
+    pub keys: Arc<TokenKeys>,
+    pub login_throttle: Arc<SlidingWindow>,
+}
+
+/// Failures that stop the service from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::SetupError),
+    #[error("JWT secret: {0}")]
+    Secret(#[from] tokens::SecretError),
+    #[error("creating the first admin: {0}")]
+    Bootstrap(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Server(#[from] std::io::Error),
+}
+
+/// Failed logins allowed per account and per client address within [`LOGIN_WINDOW`].
+pub const LOGIN_FAILURES_ALLOWED: usize = 5;
+/// The login throttle's window.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+
+impl AppState {
+    /// Opens and migrates the database and loads the signing key. Does not touch users.
+    pub fn open(config: Config) -> Result<Self, StartError> {
+        let pool = db::open_pool(&config.database_path, 8)?;
+        let applied = db::migrate(&pool)?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "database migrated");
+        }
+        let secret = tokens::load_or_create_secret(&config)?;
+        Ok(Self {
+            keys: Arc::new(TokenKeys::new(&secret)),
+            config: Arc::new(config),
+            pool,
+            login_throttle: Arc::new(SlidingWindow::new(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW)),
+        })
+    }
+
+    /// [`AppState::open`], then creates the admin of `DATELINE_ADMIN_EMAIL` when no user
+    /// exists yet.
+    pub async fn init(config: Config) -> Result<Self, StartError> {
+        let state = Self::open(config)?;
+        if let Some(admin) = state.config.admin.clone() {
+            let count = db::read(&state.pool, |conn| Ok(users::queries::count(conn)?))
+                .await
+                .map_err(|e| StartError::Bootstrap(e.to_string()))?;
+            if count == 0 {
+                let body = CreateUser {
+                    email: admin.email.clone(),
+                    display_name: None,
+                    role: auth::Role::Admin,
+                    password: admin.password,
+                    author_id: None,
+                    disabled: false,
+                }
+                .validate()
+                .map_err(|e| StartError::Bootstrap(e.problem().detail))?;
+                users::handlers::create(&state, body)
+                    .await
+                    .map_err(|e| StartError::Bootstrap(e.to_string()))?;
+                tracing::info!(email = %admin.email, "created the first admin");
+            }
+        }
+        Ok(state)
+    }
+}
+
+/// Every documented route. The server and the OpenAPI document both come from here.
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope("/api/v1")
+            .configure(auth::configure)
+            .configure(users::configure),
+    )
+    .configure(health::configure);
+}
+
+/// The OpenAPI document of [`routes`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    openapi::add_server_errors(&mut api);
+    api
+}
+
+fn cors(origins: &CorsOrigins) -> Cors {
+    let exposed = [
+        header::ETAG,
+        header::LINK,
+        header::LOCATION,
+        header::RETRY_AFTER,
+        header::HeaderName::from_static("x-total-count"),
+        header::HeaderName::from_static("x-request-id"),
+    ];
+    let base = Cors::default().expose_headers(exposed).max_age(3600);
+    match origins {
+        CorsOrigins::None => base,
+        CorsOrigins::AnyForReads => base
+            .allow_any_origin()
+            .send_wildcard()
+            .allowed_methods([Method::GET, Method::HEAD])
+            .allowed_headers([header::ACCEPT, header::IF_NONE_MATCH]),
+        CorsOrigins::List(list) => list
+            .iter()
+            .fold(base, |cors, origin| cors.allowed_origin(origin))
+            .allowed_methods([
+                Method::GET,
+                Method::HEAD,
+                Method::POST,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allowed_headers([
+                header::ACCEPT,
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                header::IF_NONE_MATCH,
+            ]),
+    }
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// The whole application, as the server runs it and as the tests drive it.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    openapi::add_server_errors(&mut api);
+    let table = RouteTable::new(
+        &api,
+        &[
+            (OPENAPI_PATH, Method::GET),
+            ("/docs", Method::GET),
+            ("/docs/{file}", Method::GET),
+        ],
+    );
+    let cors_enabled = state.config.cors_origins != CorsOrigins::None;
+    let cors = cors(&state.config.cors_origins);
+    let trust_proxy = TrustProxy(state.config.trust_proxy);
+
+    app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(table))
+        .app_data(web::Data::new(trust_proxy))
+        .app_data(web::PathConfig::default().error_handler(|err, _| {
+            AppError::BadRequest(format!("A path parameter is not valid: {err}.")).into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            AppError::BadRequest(format!("The query string could not be read: {err}.")).into()
+        }))
+        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, api))
+        .service(
+            web::resource("/docs")
+                .route(web::get().to(docs_redirect))
+                .default_service(web::to(routes::fallback)),
+        )
+        .default_service(web::to(routes::fallback))
+        .wrap(from_fn(conditional_get))
+        .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        .wrap(Condition::new(cors_enabled, cors))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+        .wrap(Compress::default())
+        .wrap(from_fn(request_log))
+}
+
+/// Runs the HTTP server until SIGTERM or SIGINT, then lets in-flight requests finish.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let state = AppState::init(config).await?;
+    // Listen for the signals before the socket opens, so none can arrive unhandled.
+    let shutdown = shutdown_signal()?;
+    let addr = state.config.bind_addr;
+    let public_url = state.config.public_url.clone();
+    let server = HttpServer::new({
+        let state = state.clone();
+        move || app(state.clone())
+    })
+    .disable_signals()
+    .shutdown_timeout(10)
+    .bind(addr)
+    .map_err(|source| StartError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        let signal = shutdown.await;
+        tracing::info!(signal, "shutting down gracefully");
+        handle.stop(true).await;
+    });
+    tracing::info!(%addr, docs = %format!("{public_url}/docs/"), "Dateline is listening");
+    server.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves with the name of the first of SIGTERM and SIGINT to arrive. The handlers are
+/// installed by this call, not when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    use futures_util::future::{Either, select};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let (term, int) = (Box::pin(term.recv()), Box::pin(int.recv()));
+        match select(term, int).await {
+            Either::Left(_) => "SIGTERM",
+            Either::Right(_) => "SIGINT",
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
+    Ok(async {
+        let _ = actix_web::rt::signal::ctrl_c().await;
+        "Ctrl-C"
+    })
+}

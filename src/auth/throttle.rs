@@ -1,0 +1,105 @@
+//! Counting failures in a sliding window, in memory: login attempts per account and per
+//! client address (and, later, comments per client address).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// At most `limit` events per key within `window`.
+#[derive(Debug)]
+pub struct SlidingWindow {
+    limit: usize,
+    window: Duration,
+    events: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+/// Above this many tracked keys, stale ones are swept on the next write.
+const SWEEP_ABOVE: usize = 10_000;
+
+impl SlidingWindow {
+    pub fn new(limit: usize, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            events: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Some(seconds to wait)` when `key` has used up its allowance, `None` otherwise.
+    pub fn check(&self, key: &str) -> Option<u64> {
+        self.check_at(key, Instant::now())
+    }
+
+    /// Records one event for `key`.
+    pub fn record(&self, key: &str) {
+        self.record_at(key, Instant::now());
+    }
+
+    /// Forgets `key`'s events (a successful login clears the account's failures).
+    pub fn clear(&self, key: &str) {
+        self.lock().remove(key);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        // A poisoned lock only means another thread panicked mid-update of plain counters;
+        // the data is still usable.
+        self.events.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn check_at(&self, key: &str, now: Instant) -> Option<u64> {
+        let mut events = self.lock();
+        let queue = events.get_mut(key)?;
+        while queue
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            queue.pop_front();
+        }
+        if queue.len() < self.limit {
+            return None;
+        }
+        let oldest = *queue.front()?;
+        let wait = self.window.saturating_sub(now.duration_since(oldest));
+        Some(wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+
+    fn record_at(&self, key: &str, now: Instant) {
+        let mut events = self.lock();
+        if events.len() > SWEEP_ABOVE {
+            let window = self.window;
+            events.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        let queue = events.entry(key.to_owned()).or_default();
+        queue.push_back(now);
+        while queue.len() > self.limit {
+            queue.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_is_reached_after_limit_events_and_lifts_when_the_window_passes() {
+        let w = SlidingWindow::new(5, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for i in 0..5 {
+            assert_eq!(w.check_at("k", t0), None, "event {i}");
+            w.record_at("k", t0 + Duration::from_secs(i));
+        }
+        assert_eq!(w.check_at("k", t0 + Duration::from_secs(10)), Some(50));
+        assert_eq!(w.check_at("other", t0), None);
+        assert_eq!(w.check_at("k", t0 + Duration::from_secs(60)), None);
+    }
+
+    #[test]
+    fn clearing_a_key_forgets_it() {
+        let w = SlidingWindow::new(1, Duration::from_secs(60));
+        w.record("k");
+        assert!(w.check("k").is_some());
+        w.clear("k");
+        assert_eq!(w.check("k"), None);
+    }
+}

@@ -1,0 +1,116 @@
+//! The command line: `serve` (the default), `migrate`, `user create`, `openapi`.
+
+use std::io::BufRead;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{self, AppState};
+use crate::auth::Role;
+use crate::config::Config;
+use crate::users::dto::CreateUser;
+
+/// Dateline: a fast, trustworthy headless CMS for newsrooms.
+#[derive(Debug, Parser)]
+#[command(name = "dateline", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Create the database if need be and apply pending migrations, then exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document (as committed in openapi/openapi.json).
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account; the password is read from standard input.
+    Create(CreateUserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    /// Login email.
+    #[arg(long)]
+    pub email: String,
+    /// admin, editor or author.
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Display name (defaults to the part of the email before the @).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+/// What went wrong in a command, for `main` to print.
+pub type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Runs `command` (the server when `None`).
+pub async fn run(command: Option<Command>, config: Config) -> CliResult {
+    match command.unwrap_or(Command::Serve) {
+        Command::Serve => app::serve(config).await?,
+        Command::Migrate => {
+            let pool = crate::db::open_pool(&config.database_path, 1)?;
+            let applied = crate::db::migrate(&pool)?;
+            if applied.is_empty() {
+                println!("{}: up to date", config.database_path.display());
+            } else {
+                for version in applied {
+                    println!("applied {version}");
+                }
+            }
+        }
+        Command::User(UserCommand::Create(args)) => create_user(args, config).await?,
+        Command::Openapi => print!("{}", crate::openapi::openapi_json()?),
+    }
+    Ok(())
+}
+
+async fn create_user(args: CreateUserArgs, config: Config) -> CliResult {
+    let stdin = std::io::stdin();
+    if std::io::IsTerminal::is_terminal(&stdin) {
+        eprintln!(
+            "Password for {} (at least 12 characters), then Enter:",
+            args.email
+        );
+    }
+    let mut password = String::new();
+    stdin.lock().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let state = AppState::open(config)?;
+    let body = CreateUser {
+        email: args.email,
+        display_name: args.name,
+        role: args.role,
+        password,
+        author_id: None,
+        disabled: false,
+    }
+    .validate()
+    .map_err(|e| problem_text(&e))?;
+    let row = crate::users::handlers::create(&state, body)
+        .await
+        .map_err(|e| problem_text(&e))?;
+    println!("created {} {} (id {})", row.role, row.email, row.id);
+    Ok(())
+}
+
+fn problem_text(err: &crate::error::AppError) -> String {
+    let p = err.problem();
+    let mut text = p.detail;
+    for e in p.errors {
+        text.push_str(&format!("\n  {}: {}", e.field, e.message));
+    }
+    text
+}

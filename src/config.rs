@@ -1,0 +1,396 @@
+//! Typed configuration from the environment.
+//!
+//! Every variable is listed in `.env.example` and in the README. [`Config::from_env`] reports
+//! every bad variable at once rather than stopping at the first, so one restart fixes them all.
+//! Only `main` reads the `.env` file; tests build a `Config` in code.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The smallest HMAC key we accept, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// The shortest password a user may have, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Where cross-origin requests may come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No cross-origin access (no CORS headers at all).
+    None,
+    /// Any origin, for public reads (`GET`/`HEAD`) only, without credentials.
+    AnyForReads,
+    /// These origins, for every method.
+    List(Vec<String>),
+}
+
+/// The log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable `key=value` lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// The first admin, created at start-up when no user exists yet.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminBootstrap {
+    pub email: String,
+    pub password: String,
+}
+
+impl fmt::Debug for AdminBootstrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminBootstrap")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Everything the service needs to know about its surroundings.
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: the SQLite file (a `sqlite://` prefix is accepted and dropped).
+    pub database_path: PathBuf,
+    /// `DATELINE_BIND_ADDR`: where to listen.
+    pub bind_addr: SocketAddr,
+    /// `DATELINE_PUBLIC_URL`: base of absolute links, without a trailing slash.
+    pub public_url: String,
+    /// `DATELINE_JWT_SECRET`: the HMAC key; `None` means "generate one and keep it on disk".
+    pub jwt_secret: Option<String>,
+    /// `DATELINE_MEDIA_DIR`: where uploaded images and renditions live.
+    pub media_dir: PathBuf,
+    /// `DATELINE_ADMIN_EMAIL` + `DATELINE_ADMIN_PASSWORD`.
+    pub admin: Option<AdminBootstrap>,
+    /// `DATELINE_COMMENTS_PER_HOUR`: comments one client address may post per hour.
+    pub comments_per_hour: u32,
+    /// `DATELINE_CORS_ORIGINS`.
+    pub cors_origins: CorsOrigins,
+    /// `DATELINE_TRUST_PROXY`: take the client address from `Forwarded`/`X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// `DATELINE_LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_path", &self.database_path)
+            .field("bind_addr", &self.bind_addr)
+            .field("public_url", &self.public_url)
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("media_dir", &self.media_dir)
+            .field("admin", &self.admin)
+            .field("comments_per_hour", &self.comments_per_hour)
+            .field("cors_origins", &self.cors_origins)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// Every problem found in the environment, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the configuration has {} problem(s):", self.0.len())?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `get`; an empty value counts as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| {
+            get(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut problems = Vec::new();
+
+        let database_path = get("DATABASE_URL")
+            .map(|v| v.strip_prefix("sqlite://").unwrap_or(&v).to_owned())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("data/dateline.db"));
+        if database_path.as_os_str() == ":memory:" {
+            problems.push(
+                "DATABASE_URL: `:memory:` is not supported (every pooled connection would get \
+                 its own empty database); give a file path"
+                    .to_owned(),
+            );
+        }
+
+        let default_bind: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080));
+        let bind_addr = match get("DATELINE_BIND_ADDR") {
+            None => default_bind,
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "DATELINE_BIND_ADDR: `{v}` is not an address:port such as 127.0.0.1:8080"
+                ));
+                default_bind
+            }),
+        };
+
+        let public_url = match get("DATELINE_PUBLIC_URL") {
+            None => format!("http://{bind_addr}"),
+            Some(v) => {
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    problems.push(format!(
+                        "DATELINE_PUBLIC_URL: `{v}` must start with http:// or https://"
+                    ));
+                }
+                v.trim_end_matches('/').to_owned()
+            }
+        };
+
+        let jwt_secret = get("DATELINE_JWT_SECRET");
+        if let Some(secret) = &jwt_secret {
+            if secret.len() < MIN_JWT_SECRET_BYTES {
+                problems.push(format!(
+                    "DATELINE_JWT_SECRET: is {} bytes; an HMAC key must be at least \
+                     {MIN_JWT_SECRET_BYTES} bytes so tokens cannot be forged by guessing it \
+                     (make one with `openssl rand -hex 32`, or unset it to have one generated)",
+                    secret.len()
+                ));
+            }
+        }
+
+        let media_dir = get("DATELINE_MEDIA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("data/media"));
+
+        let admin = match (get("DATELINE_ADMIN_EMAIL"), get("DATELINE_ADMIN_PASSWORD")) {
+            (None, None) => None,
+            (Some(email), Some(password)) => {
+                if !crate::validate::is_plausible_email(&email) {
+                    problems.push(format!(
+                        "DATELINE_ADMIN_EMAIL: `{email}` is not an email address"
+                    ));
+                }
+                if password.chars().count() < MIN_PASSWORD_CHARS {
+                    problems.push(format!(
+                        "DATELINE_ADMIN_PASSWORD: must be at least {MIN_PASSWORD_CHARS} characters"
+                    ));
+                }
+                Some(AdminBootstrap { email, password })
+            }
+            (Some(_), None) => {
+                problems.push(
+                    "DATELINE_ADMIN_PASSWORD: must be set when DATELINE_ADMIN_EMAIL is".to_owned(),
+                );
+                None
+            }
+            (None, Some(_)) => {
+                problems.push(
+                    "DATELINE_ADMIN_EMAIL: must be set when DATELINE_ADMIN_PASSWORD is".to_owned(),
+                );
+                None
+            }
+        };
+
+        let comments_per_hour = match get("DATELINE_COMMENTS_PER_HOUR") {
+            None => 20,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    problems.push(format!(
+                        "DATELINE_COMMENTS_PER_HOUR: `{v}` is not a whole number of at least 1"
+                    ));
+                    20
+                }
+            },
+        };
+
+        let cors_origins = match get("DATELINE_CORS_ORIGINS") {
+            None => CorsOrigins::None,
+            Some(v) if v == "*" => CorsOrigins::AnyForReads,
+            Some(v) => {
+                let origins: Vec<String> = v
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect();
+                for origin in &origins {
+                    let host = origin
+                        .strip_prefix("https://")
+                        .or_else(|| origin.strip_prefix("http://"));
+                    let valid = host.is_some_and(|h| !h.is_empty() && !h.contains('/'));
+                    if !valid {
+                        problems.push(format!(
+                            "DATELINE_CORS_ORIGINS: `{origin}` is not an origin such as \
+                             https://www.example.com (scheme and host, no path), nor `*`"
+                        ));
+                    }
+                }
+                CorsOrigins::List(origins)
+            }
+        };
+
+        let trust_proxy = match get("DATELINE_TRUST_PROXY").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(v) => {
+                problems.push(format!("DATELINE_TRUST_PROXY: `{v}` is not true or false"));
+                false
+            }
+        };
+
+        let log_format = match get("DATELINE_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(v) => {
+                problems.push(format!(
+                    "DATELINE_LOG_FORMAT: `{v}` is not `text` or `json`"
+                ));
+                LogFormat::Text
+            }
+        };
+
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Self {
+            database_path,
+            bind_addr,
+            public_url,
+            jwt_secret,
+            media_dir,
+            admin,
+            comments_per_hour,
+            cors_origins,
+            trust_proxy,
+            log_format,
+        })
+    }
+
+    /// The folder that holds the database; the generated JWT secret is kept beside it.
+    pub fn data_dir(&self) -> &Path {
+        match self.database_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_documented_table() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.database_path, PathBuf::from("data/dateline.db"));
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.jwt_secret, None);
+        assert_eq!(c.media_dir, PathBuf::from("data/media"));
+        assert_eq!(c.admin, None);
+        assert_eq!(c.comments_per_hour, 20);
+        assert_eq!(c.cors_origins, CorsOrigins::None);
+        assert!(!c.trust_proxy);
+        assert_eq!(c.data_dir(), Path::new("data"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = from(&[
+            ("DATELINE_BIND_ADDR", "localhost"),
+            ("DATELINE_JWT_SECRET", "too-short"),
+            ("DATELINE_COMMENTS_PER_HOUR", "-3"),
+            ("DATELINE_ADMIN_EMAIL", "desk@example.com"),
+            (
+                "DATELINE_CORS_ORIGINS",
+                "ftp://x.example, https://ok.example",
+            ),
+        ])
+        .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 5, "{text}");
+        assert!(text.contains("DATELINE_BIND_ADDR"));
+        assert!(text.contains("DATELINE_JWT_SECRET: is 9 bytes"));
+        assert!(text.contains("at least 32 bytes"));
+        assert!(text.contains("DATELINE_COMMENTS_PER_HOUR"));
+        assert!(text.contains("DATELINE_ADMIN_PASSWORD: must be set"));
+        assert!(text.contains("ftp://x.example"));
+    }
+
+    #[test]
+    fn public_url_follows_the_bind_address_and_loses_its_trailing_slash() {
+        let c = from(&[("DATELINE_BIND_ADDR", "0.0.0.0:9000")]).unwrap();
+        assert_eq!(c.public_url, "http://0.0.0.0:9000");
+        let c = from(&[("DATELINE_PUBLIC_URL", "https://cms.example.com/")]).unwrap();
+        assert_eq!(c.public_url, "https://cms.example.com");
+    }
+
+    #[test]
+    fn cors_star_means_public_reads_and_a_list_is_kept() {
+        let c = from(&[("DATELINE_CORS_ORIGINS", "*")]).unwrap();
+        assert_eq!(c.cors_origins, CorsOrigins::AnyForReads);
+        let c = from(&[(
+            "DATELINE_CORS_ORIGINS",
+            "https://www.example.com, http://localhost:3000/",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.cors_origins,
+            CorsOrigins::List(vec![
+                "https://www.example.com".into(),
+                "http://localhost:3000".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn empty_values_count_as_unset_and_sqlite_prefix_is_dropped() {
+        let c = from(&[
+            ("DATELINE_JWT_SECRET", ""),
+            ("DATABASE_URL", "sqlite:///tmp/x/news.db"),
+        ])
+        .unwrap();
+        assert_eq!(c.jwt_secret, None);
+        assert_eq!(c.database_path, PathBuf::from("/tmp/x/news.db"));
+        assert_eq!(c.data_dir(), Path::new("/tmp/x"));
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let c = from(&[
+            (
+                "DATELINE_JWT_SECRET",
+                "0123456789abcdef0123456789abcdef-secret",
+            ),
+            ("DATELINE_ADMIN_EMAIL", "desk@example.com"),
+            ("DATELINE_ADMIN_PASSWORD", "correct horse battery"),
+        ])
+        .unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("-secret"));
+        assert!(!debug.contains("horse"));
+    }
+}

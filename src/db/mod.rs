@@ -1,0 +1,115 @@
+//! The embedded SQLite database: the connection pool, per-connection PRAGMAs, the embedded
+//! migrations, and the two helpers every handler uses to reach the database off the async
+//! threads ([`read`] and [`write`]).
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+/// A pooled SQLite connection's type.
+pub type Conn = SqliteConnection;
+/// The connection pool shared by all workers.
+pub type DbPool = Pool<ConnectionManager<Conn>>;
+
+/// How long a statement waits for SQLite's write lock before giving up with `SQLITE_BUSY`.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Sets the PRAGMAs every connection needs, each time the pool opens one.
+#[derive(Debug, Clone, Copy)]
+struct Pragmas;
+
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {};
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;",
+            BUSY_TIMEOUT.as_millis()
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Errors while opening or migrating the database at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+}
+
+/// Opens (creating it and its folder if need be) the SQLite file at `path`.
+pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, SetupError> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|source| SetupError::Folder {
+            path: folder.display().to_string(),
+            source,
+        })?;
+    }
+    let manager = ConnectionManager::<Conn>::new(path.to_string_lossy());
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(BUSY_TIMEOUT)
+        .connection_customizer(Box::new(Pragmas))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Applies every pending embedded migration; returns the versions it applied.
+pub fn migrate(pool: &DbPool) -> Result<Vec<String>, SetupError> {
+    let mut conn = pool.get().map_err(|e| SetupError::Migrate(e.to_string()))?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| SetupError::Migrate(e.to_string()))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool.
+pub async fn read<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || -> Result<T, AppError> {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Runs `f` inside an immediate (write-locking) transaction on the blocking thread pool.
+///
+/// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so two writers queue on
+/// `busy_timeout` instead of failing halfway when a read transaction tries to upgrade.
+pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    read(pool, move |conn| conn.immediate_transaction(f)).await
+}
+
+/// The current time as stored: UTC, whole seconds.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(0)
+}

@@ -1,0 +1,268 @@
+//! The JSON body extractor every write endpoint uses.
+//!
+//! Unlike actix's `web::Json`, it answers in problem+json with the status a client can act on:
+//! `415` for another media type, `413` over [`JSON_LIMIT`], `400` for text that is not JSON,
+//! and `422` naming *every* unknown or read-only field at once, then the first field whose
+//! value has the wrong type (with its path, such as `author_ids[2]`).
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::{Deserialize, forward_to_deserialize_any};
+use serde_json::Value;
+
+use crate::error::{AppError, FieldError};
+
+/// The largest JSON body accepted: 1 MiB.
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// Fields the server computes. Sending one is a `422` that says it is read-only.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "created_at",
+    "updated_at",
+    "body_html",
+    "word_count",
+    "reading_time_minutes",
+    "comment_count",
+    "article_count",
+    "url",
+    "mime_type",
+    "width",
+    "height",
+    "size_bytes",
+    "sha256",
+];
+
+/// A JSON request body of type `T`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime::Mime>().ok())
+            .is_some_and(|m| {
+                m.type_() == mime::APPLICATION
+                    && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+            });
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType(
+                    "This endpoint takes a JSON body: send `Content-Type: application/json`."
+                        .into(),
+                ));
+            }
+            if declared_length.is_some_and(|n| n > JSON_LIMIT) {
+                return Err(too_large());
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    AppError::BadRequest(format!("The request body could not be read: {e}."))
+                })?;
+                if body.len() + chunk.len() > JSON_LIMIT {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse(&body).map(Json)
+        })
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "JSON bodies are limited to {JSON_LIMIT} bytes (1 MiB)."
+    ))
+}
+
+/// Parses a JSON object into `T`, with the error statuses described in the module docs.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
+    let Value::Object(map) = &value else {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    };
+    let known = struct_fields::<T>();
+    let unknown: Vec<FieldError> = map
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            if READ_ONLY.contains(&k.as_str()) {
+                FieldError::new(k, "is read-only")
+            } else {
+                FieldError::new(k, "is not a field of this resource")
+            }
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::validation(unknown));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        if path == "." || path.is_empty() {
+            // Only a missing field fails at the top level of an object.
+            match message.split('`').nth(1) {
+                Some(field) if message.starts_with("missing field") => {
+                    AppError::invalid(field, "is required")
+                }
+                _ => AppError::invalid("body", message),
+            }
+        } else {
+            AppError::invalid(path, message)
+        }
+    })
+}
+
+/// Deserializes a field that may be absent, `null`, or a value, as `Option<Option<V>>`:
+/// `None` (absent: keep), `Some(None)` (`null`: clear), `Some(Some(v))` (set). Use with
+/// `#[serde(default, deserialize_with = "double_option")]`.
+pub fn double_option<'de, D, V>(deserializer: D) -> Result<Option<Option<V>>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    Option::<V>::deserialize(deserializer).map(Some)
+}
+
+/// The field names `T`'s derived `Deserialize` accepts, read from what it passes to
+/// `deserialize_struct` (empty for anything that is not a plain struct).
+pub fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Found(&'static [&'static str]);
+    impl std::fmt::Display for Found {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("introspection")
+        }
+    }
+    impl std::error::Error for Found {}
+    impl de::Error for Found {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Found(&[])
+        }
+    }
+    struct Introspect;
+    impl<'de> Deserializer<'de> for Introspect {
+        type Error = Found;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
+            Err(Found(&[]))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(fields))
+        }
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    match T::deserialize(Introspect) {
+        Err(Found(fields)) => fields,
+        Ok(_) => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Draft {
+        title: String,
+        #[serde(default)]
+        author_ids: Vec<i64>,
+        #[serde(default, deserialize_with = "double_option")]
+        subtitle: Option<Option<String>>,
+    }
+
+    fn problem(err: AppError) -> (u16, Vec<(String, String)>) {
+        let p = err.problem();
+        (
+            p.status,
+            p.errors.into_iter().map(|e| (e.field, e.message)).collect(),
+        )
+    }
+
+    #[test]
+    fn fields_are_read_from_the_derive() {
+        assert_eq!(
+            struct_fields::<Draft>(),
+            &["title", "author_ids", "subtitle"]
+        );
+    }
+
+    #[test]
+    fn every_unknown_and_read_only_field_is_named() {
+        let err = parse::<Draft>(br#"{"title":"x","id":3,"colour":"red","body_html":"<p>"}"#)
+            .unwrap_err();
+        let (status, errors) = problem(err);
+        assert_eq!(status, 422);
+        assert_eq!(
+            errors,
+            vec![
+                ("body_html".into(), "is read-only".into()),
+                ("colour".into(), "is not a field of this resource".into()),
+                ("id".into(), "is read-only".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_path() {
+        let err = parse::<Draft>(br#"{"title":"x","author_ids":[1,"two"]}"#).unwrap_err();
+        let (status, errors) = problem(err);
+        assert_eq!(status, 422);
+        assert_eq!(errors[0].0, "author_ids[1]");
+        assert!(errors[0].1.contains("expected i64"), "{}", errors[0].1);
+    }
+
+    #[test]
+    fn a_missing_field_is_required() {
+        let (status, errors) = problem(parse::<Draft>(b"{}").unwrap_err());
+        assert_eq!(status, 422);
+        assert_eq!(errors, vec![("title".into(), "is required".into())]);
+    }
+
+    #[test]
+    fn broken_json_is_a_400_and_a_non_object_a_422() {
+        assert_eq!(
+            parse::<Draft>(b"{\"title\":").unwrap_err().problem().status,
+            400
+        );
+        assert_eq!(parse::<Draft>(b"[1,2]").unwrap_err().problem().status, 422);
+    }
+
+    #[test]
+    fn null_and_absent_differ() {
+        let absent: Draft = parse(br#"{"title":"x"}"#).unwrap();
+        let null: Draft = parse(br#"{"title":"x","subtitle":null}"#).unwrap();
+        let set: Draft = parse(br#"{"title":"x","subtitle":"y"}"#).unwrap();
+        assert_eq!(absent.subtitle, None);
+        assert_eq!(null.subtitle, Some(None));
+        assert_eq!(set.subtitle, Some(Some("y".into())));
+    }
+}

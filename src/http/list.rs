@@ -1,0 +1,371 @@
+//! What every list endpoint shares: `page`/`per_page`, `sort`, `fields`, the `meta` object,
+//! and the `X-Total-Count` and RFC 8288 `Link` headers.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{AppError, FieldError};
+
+/// Items per page when `per_page` is not given.
+pub const DEFAULT_PER_PAGE: u32 = 20;
+/// The most items one page may hold.
+pub const MAX_PER_PAGE: u32 = 100;
+
+/// Pagination parameters, shared by every list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// The page to return, counting from 1. A page past the last one is empty.
+    #[param(minimum = 1, example = 1)]
+    pub page: Option<u32>,
+    /// How many items a page holds, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<u32>,
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageParams {
+    /// `422` for a page below 1 or a `per_page` outside 1–100.
+    pub fn validate(&self) -> Result<Page, AppError> {
+        let mut errors = Vec::new();
+        let page = self.page.unwrap_or(1);
+        if page < 1 {
+            errors.push(FieldError::new("page", "must be at least 1"));
+        }
+        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            errors.push(FieldError::new(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+        Ok(Page { page, per_page })
+    }
+}
+
+impl Page {
+    /// SQL `LIMIT`.
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page)
+    }
+
+    /// SQL `OFFSET`.
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
+/// Where a page sits in the whole list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageMeta {
+    /// This page's number, from 1.
+    #[schema(example = 1)]
+    pub page: u32,
+    /// Items per page.
+    #[schema(example = 20)]
+    pub per_page: u32,
+    /// Items in the whole list.
+    #[schema(example = 57)]
+    pub total: i64,
+    /// Pages in the whole list (0 when it is empty).
+    #[schema(example = 3)]
+    pub total_pages: i64,
+}
+
+impl PageMeta {
+    pub fn new(page: Page, total: i64) -> Self {
+        let per_page = i64::from(page.per_page);
+        Self {
+            page: page.page,
+            per_page: page.per_page,
+            total,
+            total_pages: (total + per_page - 1) / per_page,
+        }
+    }
+}
+
+/// One direction of one sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    /// A name from the resource's allow-list.
+    pub field: &'static str,
+    pub descending: bool,
+}
+
+/// Parses `sort=-published_at,title` against `allowed`; `default` is used when absent.
+pub fn parse_sort(
+    raw: Option<&str>,
+    allowed: &[&'static str],
+    default: &str,
+) -> Result<Vec<SortKey>, AppError> {
+    let raw = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(default);
+    let mut keys: Vec<SortKey> = Vec::new();
+    for part in raw.split(',').map(str::trim) {
+        let (name, descending) = match part.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (part, false),
+        };
+        let Some(field) = allowed.iter().copied().find(|a| *a == name) else {
+            return Err(AppError::invalid(
+                "sort",
+                format!(
+                    "`{part}` is not a sort field; use one of {} (prefix `-` for descending)",
+                    allowed.join(", ")
+                ),
+            ));
+        };
+        if keys.iter().any(|k| k.field == field) {
+            return Err(AppError::invalid(
+                "sort",
+                format!("`{field}` is given more than once"),
+            ));
+        }
+        keys.push(SortKey { field, descending });
+    }
+    Ok(keys)
+}
+
+/// Parses `fields=id,slug,title` against `allowed`; `None` means every field.
+pub fn parse_fields(
+    raw: Option<&str>,
+    allowed: &[&'static str],
+) -> Result<Option<Vec<&'static str>>, AppError> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let mut fields = Vec::new();
+    let mut unknown = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match allowed.iter().copied().find(|a| *a == name) {
+            Some(f) if !fields.contains(&f) => fields.push(f),
+            Some(_) => {}
+            None => unknown.push(format!("`{name}`")),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(AppError::invalid(
+            "fields",
+            format!(
+                "{} not a field; use any of {}",
+                match unknown.len() {
+                    1 => format!("{} is", unknown[0]),
+                    _ => format!("{} are", unknown.join(", ")),
+                },
+                allowed.join(", ")
+            ),
+        ));
+    }
+    Ok(Some(fields))
+}
+
+/// Keeps only `fields` of a serialized object (a sparse fieldset).
+pub fn sparse(value: Value, fields: Option<&[&'static str]>) -> Value {
+    match (value, fields) {
+        (Value::Object(map), Some(fields)) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| fields.contains(&k.as_str()))
+                .collect(),
+        ),
+        (value, _) => value,
+    }
+}
+
+/// The body of every list: `{"data": [...], "meta": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListBody<T> {
+    pub data: Vec<T>,
+    pub meta: PageMeta,
+}
+
+/// Starts a `200` list answer: `X-Total-Count` and `Link` set, body still to add.
+pub fn list_response(req: &HttpRequest, public_url: &str, meta: &PageMeta) -> HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.insert_header(("X-Total-Count", meta.total.to_string()));
+    res.insert_header((header::LINK, link_header(req, public_url, meta)));
+    res
+}
+
+/// The RFC 8288 `Link` header with `first`, `prev`, `next` and `last`, each the request's own
+/// URL with only `page` changed.
+fn link_header(req: &HttpRequest, public_url: &str, meta: &PageMeta) -> String {
+    let last = meta.total_pages.max(1);
+    let page = i64::from(meta.page);
+    let url_for = |n: i64| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if k != "page" {
+                query.append_pair(&k, &v);
+            }
+        }
+        query.append_pair("page", &n.to_string());
+        format!("{public_url}{}?{}", req.path(), query.finish())
+    };
+    let mut links = vec![format!("<{}>; rel=\"first\"", url_for(1))];
+    if page > 1 {
+        links.push(format!("<{}>; rel=\"prev\"", url_for((page - 1).min(last))));
+    }
+    if page < last {
+        links.push(format!("<{}>; rel=\"next\"", url_for(page + 1)));
+    }
+    links.push(format!("<{}>; rel=\"last\"", url_for(last)));
+    links.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn page_bounds_are_checked() {
+        let ok = PageParams {
+            page: None,
+            per_page: None,
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            ok,
+            Page {
+                page: 1,
+                per_page: 20
+            }
+        );
+        assert_eq!(ok.offset(), 0);
+        let p = PageParams {
+            page: Some(3),
+            per_page: Some(100),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(p.offset(), 200);
+        let err = PageParams {
+            page: Some(0),
+            per_page: Some(101),
+        }
+        .validate()
+        .unwrap_err();
+        let fields: Vec<_> = err.problem().errors.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["page", "per_page"]);
+    }
+
+    #[test]
+    fn total_pages_rounds_up() {
+        let meta = PageMeta::new(
+            Page {
+                page: 1,
+                per_page: 20,
+            },
+            57,
+        );
+        assert_eq!(meta.total_pages, 3);
+        assert_eq!(
+            PageMeta::new(
+                Page {
+                    page: 1,
+                    per_page: 20
+                },
+                0
+            )
+            .total_pages,
+            0
+        );
+        assert_eq!(
+            PageMeta::new(
+                Page {
+                    page: 1,
+                    per_page: 20
+                },
+                40
+            )
+            .total_pages,
+            2
+        );
+    }
+
+    #[test]
+    fn sort_is_checked_against_the_allow_list() {
+        let keys =
+            parse_sort(Some("-published_at,title"), &["published_at", "title"], "x").unwrap();
+        assert_eq!(
+            keys,
+            [
+                SortKey {
+                    field: "published_at",
+                    descending: true
+                },
+                SortKey {
+                    field: "title",
+                    descending: false
+                }
+            ]
+        );
+        let default = parse_sort(None, &["published_at"], "-published_at").unwrap();
+        assert!(default[0].descending);
+        let err = parse_sort(Some("body"), &["title"], "title")
+            .unwrap_err()
+            .problem();
+        assert_eq!(err.status, 422);
+        assert_eq!(err.errors[0].field, "sort");
+        assert!(parse_sort(Some("title,-title"), &["title"], "title").is_err());
+    }
+
+    #[test]
+    fn fields_are_checked_and_applied() {
+        let fields = parse_fields(Some("id, slug"), &["id", "slug", "title"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(fields, ["id", "slug"]);
+        let value = serde_json::json!({"id": 1, "slug": "a", "title": "A"});
+        assert_eq!(
+            sparse(value, Some(&fields)),
+            serde_json::json!({"id": 1, "slug": "a"})
+        );
+        let err = parse_fields(Some("id,body,x"), &["id"])
+            .unwrap_err()
+            .problem();
+        assert_eq!(err.errors[0].field, "fields");
+        assert!(
+            err.errors[0]
+                .message
+                .starts_with("`body`, `x` are not a field")
+        );
+    }
+
+    #[test]
+    fn links_keep_the_query_and_change_the_page() {
+        let req = TestRequest::get()
+            .uri("/api/v1/users?per_page=2&page=2&role=editor")
+            .to_http_request();
+        let meta = PageMeta::new(
+            Page {
+                page: 2,
+                per_page: 2,
+            },
+            5,
+        );
+        let link = link_header(&req, "https://cms.example.com", &meta);
+        assert_eq!(
+            link,
+            "<https://cms.example.com/api/v1/users?per_page=2&role=editor&page=1>; rel=\"first\", \
+             <https://cms.example.com/api/v1/users?per_page=2&role=editor&page=1>; rel=\"prev\", \
+             <https://cms.example.com/api/v1/users?per_page=2&role=editor&page=3>; rel=\"next\", \
+             <https://cms.example.com/api/v1/users?per_page=2&role=editor&page=3>; rel=\"last\""
+        );
+    }
+}

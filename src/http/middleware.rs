@@ -1,0 +1,139 @@
+//! The middleware every request passes through (see `app::app` for their order).
+
+use std::time::Instant;
+
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse};
+
+use crate::http::etag;
+
+/// The request id header, read from a trusted upstream or made here, and always sent back.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the request being served, in its extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// An incoming request id is kept when it is short and plain, so ids can follow a request
+/// through a proxy; anything else is replaced.
+fn usable_request_id(value: &HeaderValue) -> Option<String> {
+    let s = value.to_str().ok()?;
+    let plain = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    plain.then(|| s.to_owned())
+}
+
+fn new_request_id() -> String {
+    let n = getrandom::u64().unwrap_or_else(|_| {
+        // The clock is a poor but harmless stand-in: ids only correlate log lines.
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default()
+    });
+    format!("{n:016x}")
+}
+
+/// Gives each request an id (`X-Request-Id`), answers `HEAD` as `GET` without a body, and
+/// logs one line per request: method, path, status, latency, client and id.
+pub async fn request_log(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let start = Instant::now();
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(usable_request_id)
+        .unwrap_or_else(new_request_id);
+    let method = req.method().clone();
+    if method == Method::HEAD {
+        // actix-http still sends no body for a HEAD request; routing sees a GET.
+        req.head_mut().method = Method::GET;
+    }
+    let path = req.path().to_owned();
+    let client = super::client_addr(req.request());
+    req.extensions_mut().insert(RequestId(id.clone()));
+
+    let mut res = next.call(req).await?;
+    let status = res.status();
+    let latency_ms = (start.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    if status.is_server_error() {
+        let cause = res.response().error().map(ToString::to_string);
+        tracing::error!(
+            request_id = %id, method = %method, path = %path, status = status.as_u16(),
+            latency_ms, client = %client, cause = cause.as_deref().unwrap_or("-"),
+            "request failed"
+        );
+    } else {
+        tracing::info!(
+            request_id = %id, method = %method, path = %path, status = status.as_u16(),
+            latency_ms, client = %client, "request"
+        );
+    }
+    Ok(res)
+}
+
+/// Gives every successful `GET` a strong `ETag` (the hash of its body, unless the handler set
+/// one) and answers `304 Not Modified` when `If-None-Match` names it. Responses without a
+/// `Cache-Control` get `private, no-store`: caching is opt-in, per handler.
+pub async fn conditional_get(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let is_get = req.method() == Method::GET;
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let mut res = next.call(req).await?;
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    if !is_get || res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (mut res, body) = res.into_parts();
+    let body: BoxBody = match body.size() {
+        BodySize::Sized(_) if !res.headers().contains_key(header::ETAG) => {
+            let bytes = actix_web::body::to_bytes(body).await.map_err(|e| {
+                let e: Box<dyn std::error::Error> = e.into();
+                actix_web::error::ErrorInternalServerError(e.to_string())
+            })?;
+            if let Ok(value) = HeaderValue::from_str(&etag::of(&bytes)) {
+                res.headers_mut().insert(header::ETAG, value);
+            }
+            BoxBody::new(bytes)
+        }
+        _ => body.boxed(),
+    };
+    let matches = match (&if_none_match, res.headers().get(header::ETAG)) {
+        (Some(inm), Some(tag)) => etag::none_match_hits(inm, tag),
+        _ => false,
+    };
+    if matches {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::EXPIRES,
+        ] {
+            if let Some(v) = res.headers().get(&name) {
+                not_modified.insert_header((name, v.clone()));
+            }
+        }
+        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    }
+    Ok(ServiceResponse::new(req, res.set_body(body)))
+}

@@ -1,0 +1,46 @@
+//! The `dateline` binary: parse the command line, read the configuration, set up logging,
+//! and hand over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use dateline::cli::{self, Cli, Command};
+use dateline::config::{Config, LogFormat};
+use tracing_subscriber::EnvFilter;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; the environment alone may configure everything.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("dateline: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    // `dateline openapi` prints the document on stdout; keep logs out of its way.
+    if !matches!(cli.command, Some(Command::Openapi)) {
+        init_tracing(config.log_format);
+    }
+    match cli::run(cli.command, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("dateline: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}

@@ -1,0 +1,225 @@
+//! The OpenAPI document: info, tags, the bearer scheme, the shared error responses. Paths and
+//! schemas are collected from the router itself (see `app::routes`), so the document describes
+//! exactly what the server runs; [`openapi`] builds it and `dateline openapi` prints it.
+
+use serde_json::json;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{Object, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{OpenApi as OpenApiDoc, Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+/// The name of the bearer security scheme, as operations' `security(("bearer" = []))` use it.
+pub const BEARER: &str = "bearer";
+
+/// The document's fixed parts.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Dateline",
+        description = "A fast, trustworthy headless CMS for newsrooms: articles with their \
+datelines, bylines, sources and tags; images; reader comments with moderation.\n\n\
+Reads of published content are public. Writes need `Authorization: Bearer <access token>`: \
+get one from `POST /api/v1/auth/login`, then press **Authorize** above.\n\n\
+Every error is an RFC 9457 `application/problem+json` body. Every `GET` carries a strong \
+`ETag`; send it back in `If-None-Match` for a `304`, or in `If-Match` on `PATCH`/`DELETE` to \
+refuse lost updates (`412`).",
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "Dateline", url = "https://github.com/dateline-cms/dateline")
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "auth", description = "Logging in, refreshing and ending sessions."),
+        (name = "users", description = "Staff accounts (admin only)."),
+        (name = "operations", description = "Health of the running service.")
+    ),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            PreconditionFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            Unprocessable,
+            TooManyRequests,
+            Unavailable,
+            InternalError
+        )
+    ),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+/// Registers the bearer scheme.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some("JWT".to_owned());
+        http.description = Some(
+            "An access token from `POST /api/v1/auth/login` (valid 15 minutes; renew it with \
+             `POST /api/v1/auth/refresh`)."
+                .to_owned(),
+        );
+        components.add_security_scheme(BEARER, SecurityScheme::Http(http));
+    }
+}
+
+/// Completes the document once the router has added its paths: every operation reaches the
+/// database, so every operation can also answer `500` and `503`.
+pub fn add_server_errors(openapi: &mut OpenApiDoc) {
+    for item in openapi.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in ops.into_iter().flatten() {
+            add_responses(op);
+        }
+    }
+}
+
+fn add_responses(op: &mut Operation) {
+    for (status, name) in [("500", "InternalError"), ("503", "Unavailable")] {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    }
+}
+
+fn header(description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(Object::with_type(Type::String)))
+        .description(Some(description))
+        .build()
+}
+
+fn problem_response(
+    description: &str,
+    status: u16,
+    title: &str,
+    detail: &str,
+    errors: Option<serde_json::Value>,
+) -> ResponseBuilder {
+    let mut example = json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    });
+    if let (Some(errors), Some(map)) = (errors, example.as_object_mut()) {
+        map.insert("errors".to_owned(), errors);
+    }
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .example(Some(example))
+            .build(),
+    )
+}
+
+/// Declares a reusable problem response component.
+macro_rules! problem_responses {
+    ($( $(#[$doc:meta])* $name:ident => $build:expr; )*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                let builder: ResponseBuilder = $build;
+                (stringify!($name), builder.build().into())
+            }
+        }
+    )*};
+}
+
+problem_responses! {
+    /// `400`
+    BadRequest => problem_response(
+        "The request could not be read: malformed JSON, query string or path parameter.",
+        400, "Bad Request", "The body is not valid JSON: EOF while parsing an object at line 1 column 25.", None);
+    /// `401`
+    Unauthorized => problem_response(
+        "No valid access token: missing, malformed, expired, revoked, or its user is disabled.",
+        401, "Unauthorized", "The access token has expired; refresh it.", None)
+        .header("WWW-Authenticate", header("`Bearer realm=\"dateline\", error=\"invalid_token\"`"));
+    /// `403`
+    Forbidden => problem_response(
+        "Signed in, but this role may not do this.",
+        403, "Forbidden", "This needs the admin role or higher; you are signed in as editor.", None);
+    /// `404`
+    NotFound => problem_response(
+        "Nothing lives here.",
+        404, "Not Found", "No user with id 42.", None);
+    /// `409`
+    Conflict => problem_response(
+        "The request conflicts with what is stored: a taken slug or email, a resource in use.",
+        409, "Conflict", "A user with the email desk@iraqinews.example already exists.", None);
+    /// `412`
+    PreconditionFailed => problem_response(
+        "`If-Match` did not match the resource's current `ETag`.",
+        412, "Precondition Failed",
+        "The resource changed since you read it (If-Match does not match its ETag); GET it again and reapply your change.",
+        None);
+    /// `413`
+    PayloadTooLarge => problem_response(
+        "The body is larger than this endpoint accepts (JSON: 1 MiB).",
+        413, "Payload Too Large", "JSON bodies are limited to 1048576 bytes (1 MiB).", None);
+    /// `415`
+    UnsupportedMediaType => problem_response(
+        "The body is not of a media type this endpoint takes.",
+        415, "Unsupported Media Type",
+        "This endpoint takes a JSON body: send `Content-Type: application/json`.", None);
+    /// `422`
+    Unprocessable => problem_response(
+        "The request was read, but some values are not acceptable; `errors` names each field \
+         (unknown and read-only fields included).",
+        422, "Unprocessable Entity", "The request has 1 invalid field.",
+        Some(json!([{"field": "title", "message": "must not be empty"}])));
+    /// `429`
+    TooManyRequests => problem_response(
+        "Too many attempts; wait for the number of seconds in `Retry-After`.",
+        429, "Too Many Requests", "Too many failed logins; try again in 42 seconds.", None)
+        .header("Retry-After", header("Seconds to wait before trying again."));
+    /// `503`
+    Unavailable => problem_response(
+        "The database stayed busy longer than the server waits; retry after `Retry-After` seconds.",
+        503, "Service Unavailable", "The database is busy; retry shortly.", None)
+        .header("Retry-After", header("Seconds to wait before trying again."));
+    /// `500`
+    InternalError => problem_response(
+        "Something unexpected failed. The body never carries internals; quote `X-Request-Id` \
+         when reporting it.",
+        500, "Internal Server Error",
+        "The server could not answer this request. It has been logged; quote the X-Request-Id header when you report it.",
+        None);
+}
+
+/// The whole document, exactly as the server serves it at `/api-docs/openapi.json`.
+pub fn openapi() -> OpenApiDoc {
+    crate::app::openapi()
+}
+
+/// The document as the pretty-printed JSON committed in `openapi/openapi.json`.
+pub fn openapi_json() -> Result<String, serde_json::Error> {
+    openapi().to_pretty_json().map(|mut s| {
+        s.push('\n');
+        s
+    })
+}

@@ -1,0 +1,336 @@
+//! `/api/v1/users`: staff accounts, admin only.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::app::AppState;
+use crate::auth::{AuthUser, Role, password};
+use crate::db;
+use crate::error::AppError;
+use crate::http::list::{self, ListBody, PageMeta, PageParams};
+use crate::http::{CACHE_PRIVATE, Json, Query, cache_control, etag};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
+};
+use crate::users::dto::{CreateUser, USER_SORTS, UpdateUser, UserFilters, UserView};
+use crate::users::models::{NewUser, UserChanges, UserRow};
+use crate::users::queries;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user)
+        .service(delete_user);
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("No user with id {id}."))
+}
+
+fn view_response(
+    status: actix_web::http::StatusCode,
+    view: &UserView,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .insert_header((header::ETAG, etag::of_json(view)?))
+        .insert_header(cache_control(CACHE_PRIVATE))
+        .json(view))
+}
+
+/// Links an account to a byline. Authors (bylines) arrive with the content API; until then no
+/// author exists, so any id is refused.
+fn check_author(_conn: &mut db::Conn, author_id: i64) -> Result<i32, AppError> {
+    Err(AppError::invalid(
+        "author_id",
+        format!("no author with id {author_id}"),
+    ))
+}
+
+/// List staff accounts
+///
+/// One page of staff accounts, ordered by `sort` (default `email`). Admin only.
+#[utoipa::path(
+    tag = "users",
+    params(PageParams, UserFilters),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of users.", body = ListBody<UserView>,
+         headers(
+            ("X-Total-Count" = i64, description = "Users in the whole filtered list."),
+            ("Link" = String, description = "RFC 8288 links: `first`, `prev`, `next`, `last`."),
+            ("ETag" = String, description = "Strong entity tag of this page.")
+         )),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    Query(paging): Query<PageParams>,
+    Query(filters): Query<UserFilters>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Admin)?;
+    let page = paging.validate()?;
+    let sort = list::parse_sort(filters.sort.as_deref(), USER_SORTS, "email")?;
+    let role = filters.role.map(Role::as_str);
+    let (rows, total) = db::read(&state.pool, move |conn| {
+        Ok(queries::list(conn, role, &sort, page)?)
+    })
+    .await?;
+    let data = rows
+        .into_iter()
+        .map(UserView::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let meta = PageMeta::new(page, total);
+    Ok(list::list_response(&req, &state.config.public_url, &meta)
+        .insert_header(cache_control(CACHE_PRIVATE))
+        .json(ListBody { data, meta }))
+}
+
+/// Create a staff account
+///
+/// Admin only. The password (at least 12 characters) is stored as an Argon2id hash and never
+/// shown again.
+#[utoipa::path(
+    tag = "users",
+    request_body = CreateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The account was created.", body = UserView,
+         headers(("Location" = String, description = "The new account's URL."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    Json(body): Json<CreateUser>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Admin)?;
+    let body = body.validate()?;
+    let row = create(&state, body).await?;
+    let view = UserView::try_from(row)?;
+    let mut res = view_response(actix_web::http::StatusCode::CREATED, &view)?;
+    if let Ok(location) = header::HeaderValue::from_str(&format!(
+        "{}/api/v1/users/{}",
+        state.config.public_url, view.id
+    )) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(res)
+}
+
+/// Creates a validated account; shared by the API, the CLI and the start-up bootstrap.
+pub async fn create(state: &AppState, body: CreateUser) -> Result<UserRow, AppError> {
+    let password = body.password.clone();
+    let password_hash = web::block(move || password::hash(&password)).await??;
+    db::write(&state.pool, move |conn| {
+        if queries::email_taken(conn, &body.email, None)? {
+            return Err(AppError::Conflict(format!(
+                "A user with the email {} already exists.",
+                body.email
+            )));
+        }
+        let author_id = body.author_id.map(|a| check_author(conn, a)).transpose()?;
+        let now = db::now();
+        let new = NewUser {
+            email: body.email,
+            display_name: body.display_name.unwrap_or_default(),
+            role: body.role.as_str().to_owned(),
+            author_id,
+            password_hash,
+            disabled: body.disabled,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(queries::insert(conn, &new)?)
+    })
+    .await
+}
+
+/// Read a staff account
+///
+/// Admin only.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "The user's id.", example = 2)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account.", body = UserView,
+         headers(("ETag" = String, description = "Strong entity tag; send it in `If-Match` to update safely."))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    view_response(actix_web::http::StatusCode::OK, &UserView::try_from(row)?)
+}
+
+/// Update a staff account
+///
+/// Admin only. Absent fields keep their value; `author_id: null` unlinks the byline. A new
+/// password or `disabled: true` ends every session of the account at once; a role change
+/// applies from the account's next request. The last enabled admin cannot be demoted or
+/// disabled (`409`).
+#[utoipa::path(
+    tag = "users",
+    params(
+        ("id" = i64, Path, description = "The user's id.", example = 2),
+        ("If-Match" = Option<String>, Header, description = "Apply only if the account's ETag still matches (else `412`).")
+    ),
+    request_body = UpdateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated account.", body = UserView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    Json(body): Json<UpdateUser>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    let body = body.validate()?;
+    let if_match = etag::if_match(&req);
+    let password_hash = match body.password.clone() {
+        Some(pw) => Some(web::block(move || password::hash(&pw)).await??),
+        None => None,
+    };
+    let row = db::write(&state.pool, move |conn| {
+        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        etag::check_if_match(
+            if_match.as_deref(),
+            &etag::of_json(&UserView::try_from(current.clone())?)?,
+        )?;
+        if let Some(email) = &body.email {
+            if queries::email_taken(conn, email, Some(id))? {
+                return Err(AppError::Conflict(format!(
+                    "A user with the email {email} already exists."
+                )));
+            }
+        }
+        let stays_admin = body.role.is_none_or(|r| r == Role::Admin) && body.disabled != Some(true);
+        if current.role == Role::Admin.as_str()
+            && !current.disabled
+            && !stays_admin
+            && queries::other_active_admins(conn, id)? == 0
+        {
+            return Err(AppError::Conflict(
+                "This is the last enabled admin; make another user admin first.".into(),
+            ));
+        }
+        let author_id = match body.author_id {
+            Some(Some(a)) => Some(Some(check_author(conn, a)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        let now = db::now();
+        if password_hash.is_some() || body.disabled == Some(true) {
+            queries::end_sessions(conn, id, now)?;
+        }
+        let changes = UserChanges {
+            email: body.email,
+            display_name: body.display_name,
+            role: body.role.map(|r| r.as_str().to_owned()),
+            author_id,
+            password_hash,
+            disabled: body.disabled,
+            updated_at: Some(now),
+        };
+        Ok(queries::update(conn, id, &changes)?)
+    })
+    .await?;
+    view_response(actix_web::http::StatusCode::OK, &UserView::try_from(row)?)
+}
+
+/// Delete a staff account
+///
+/// Admin only. The account's sessions end at once. The last enabled admin cannot be deleted
+/// (`409`).
+#[utoipa::path(
+    tag = "users",
+    params(
+        ("id" = i64, Path, description = "The user's id.", example = 2),
+        ("If-Match" = Option<String>, Header, description = "Delete only if the account's ETag still matches (else `412`).")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The account is gone."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::Admin)?;
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    db::write(&state.pool, move |conn| {
+        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        etag::check_if_match(
+            if_match.as_deref(),
+            &etag::of_json(&UserView::try_from(current.clone())?)?,
+        )?;
+        if current.role == Role::Admin.as_str()
+            && !current.disabled
+            && queries::other_active_admins(conn, id)? == 0
+        {
+            return Err(AppError::Conflict(
+                "This is the last enabled admin; make another user admin first.".into(),
+            ));
+        }
+        queries::delete(conn, id)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

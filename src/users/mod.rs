@@ -1,0 +1,8 @@
+//! Staff accounts: admins manage them; each has a role and may be linked to a byline.
+
+pub mod dto;
+pub mod handlers;
+pub mod models;
+pub mod queries;
+
+pub use handlers::configure;

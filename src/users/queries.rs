@@ -1,0 +1,117 @@
+//! Database access for staff accounts. Plain functions over a connection; no HTTP here.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::Conn;
+use crate::db::schema::{sessions, users};
+use crate::http::list::{Page, SortKey};
+use crate::users::models::{NewUser, UserChanges, UserRow};
+
+pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn email_taken(conn: &mut Conn, email: &str, except_id: Option<i64>) -> QueryResult<bool> {
+    let mut query = users::table.filter(users::email.eq(email)).into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(users::id.ne(id));
+    }
+    diesel::select(diesel::dsl::exists(query)).get_result(conn)
+}
+
+pub fn count(conn: &mut Conn) -> QueryResult<i64> {
+    users::table.select(count_star()).first(conn)
+}
+
+/// Enabled admins other than `except_id`.
+pub fn other_active_admins(conn: &mut Conn, except_id: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled.eq(false))
+        .filter(users::id.ne(except_id))
+        .select(count_star())
+        .first(conn)
+}
+
+/// One page of users, filtered by `role`, ordered by `sort`; and the total.
+pub fn list(
+    conn: &mut Conn,
+    role: Option<&str>,
+    sort: &[SortKey],
+    page: Page,
+) -> QueryResult<(Vec<UserRow>, i64)> {
+    let filtered = || {
+        let mut q = users::table.into_boxed();
+        if let Some(role) = role {
+            q = q.filter(users::role.eq(role.to_owned()));
+        }
+        q
+    };
+    let total = filtered().select(count_star()).first(conn)?;
+    let mut query = filtered().select(UserRow::as_select());
+    for key in sort {
+        query = match (key.field, key.descending) {
+            ("display_name", false) => query.then_order_by(users::display_name.asc()),
+            ("display_name", true) => query.then_order_by(users::display_name.desc()),
+            ("role", false) => query.then_order_by(users::role.asc()),
+            ("role", true) => query.then_order_by(users::role.desc()),
+            ("created_at", false) => query.then_order_by(users::created_at.asc()),
+            ("created_at", true) => query.then_order_by(users::created_at.desc()),
+            (_, false) => query.then_order_by(users::email.asc()),
+            (_, true) => query.then_order_by(users::email.desc()),
+        };
+    }
+    let rows = query
+        .then_order_by(users::id.asc())
+        .limit(page.limit())
+        .offset(page.offset())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn insert(conn: &mut Conn, new: &NewUser) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut Conn, id: i64, changes: &UserChanges) -> QueryResult<UserRow> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+}
+
+/// Deletes the user; their sessions and refresh tokens go with them (`ON DELETE CASCADE`).
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
+}
+
+/// Ends every session of the user (a new password, or a disabled account).
+pub fn end_sessions(
+    conn: &mut Conn,
+    user_id: i64,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+}

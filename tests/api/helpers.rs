@@ -1,0 +1,264 @@
+//! Test harness: each test gets the real application on its own port, over real HTTP, with
+//! its own temp-file SQLite database, and an admin ready to log in.
+
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use actix_web::dev::ServerHandle;
+use actix_web::http::{Method, StatusCode, header::HeaderMap};
+use dateline::app::{AppState, app};
+use dateline::auth::Role;
+use dateline::config::Config;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const ADMIN_EMAIL: &str = "admin@dateline.test";
+pub const ADMIN_PASSWORD: &str = "admin password 1234";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The password of every user [`TestApp::user`] makes.
+pub const PASSWORD: &str = "a long enough password";
+
+/// A running Dateline for one test.
+pub struct TestApp {
+    pub base: String,
+    pub client: awc::Client,
+    _dir: TempDir,
+    handle: ServerHandle,
+}
+
+/// An answer, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Asserts the status and that the body is a problem of that status; returns the problem.
+    #[track_caller]
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        assert_eq!(p["type"], "about:blank");
+        assert!(p["title"].is_string());
+        assert!(p["detail"].is_string());
+        p
+    }
+
+    /// The `field` names of a 422 problem's `errors`.
+    #[track_caller]
+    pub fn invalid_fields(&self) -> Vec<String> {
+        self.problem(422)["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn ok(&self) -> Value {
+        assert!(
+            self.status.is_success(),
+            "expected success, got {}: {}",
+            self.status,
+            self.text()
+        );
+        if self.body.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
+    }
+}
+
+/// A test configuration over a fresh temp folder.
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::from_lookup(|_| None).expect("default config");
+    config.database_path = dir.join("dateline.db");
+    config.media_dir = dir.join("media");
+    config.jwt_secret = Some(JWT_SECRET.to_owned());
+    config.admin = Some(dateline::config::AdminBootstrap {
+        email: ADMIN_EMAIL.to_owned(),
+        password: ADMIN_PASSWORD.to_owned(),
+    });
+    config
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app after `adjust` had its say on the configuration.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut config = test_config(dir.path());
+        config.public_url = format!("http://127.0.0.1:{port}");
+        adjust(&mut config);
+        let state = AppState::init(config).await.expect("app state");
+        let server = HttpServer::new(move || app(state.clone()))
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(1)
+            .listen(listener)
+            .expect("listen")
+            .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .disable_redirects()
+            .finish();
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            client,
+            _dir: dir,
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request to adjust (headers) before sending it with [`send`].
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> awc::ClientRequest {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        send(self.request(Method::GET, path, token), None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Resp {
+        send(self.request(Method::POST, path, token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value, token: Option<&str>) -> Resp {
+        send(self.request(Method::PATCH, path, token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
+        send(self.request(Method::DELETE, path, token), None).await
+    }
+
+    /// Logs in; returns the token pair's body.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let res = self
+            .post(
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 200, "login of {email}: {}", res.text());
+        res.json()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        access(&self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await)
+    }
+
+    /// Creates a user of `role` named by `email` (as the admin); returns its id.
+    pub async fn user(&self, email: &str, role: Role) -> i64 {
+        let admin = self.admin_token().await;
+        let res = self
+            .post(
+                "/api/v1/users",
+                &json!({"email": email, "role": role, "password": PASSWORD}),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()["id"].as_i64().expect("id")
+    }
+
+    /// A fresh user of `role` and an access token for it: `(user id, token)`.
+    pub async fn token_for(&self, role: Role) -> (i64, String) {
+        let email = format!("{}-{}@dateline.test", role, unique());
+        let id = self.user(&email, role).await;
+        (id, access(&self.login(&email, PASSWORD).await))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+/// The access token of a token pair body.
+pub fn access(pair: &Value) -> String {
+    pair["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+/// Sends `req` with an optional JSON body and reads the whole answer.
+pub async fn send(req: awc::ClientRequest, body: Option<&Value>) -> Resp {
+    let res = match body {
+        Some(body) => req.send_json(body).await,
+        None => req.send().await,
+    };
+    read(res.expect("request failed")).await
+}
+
+/// Sends `req` with a raw body.
+pub async fn send_raw(req: awc::ClientRequest, body: impl Into<Vec<u8>>) -> Resp {
+    read(req.send_body(body.into()).await.expect("request failed")).await
+}
+
+pub async fn read<S>(mut res: awc::ClientResponse<S>) -> Resp
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
+        + Unpin,
+{
+    let body = res.body().limit(64 * 1024 * 1024).await.expect("body");
+    Resp {
+        status: res.status(),
+        headers: res.headers().clone(),
+        body: body.to_vec(),
+    }
+}
+
+/// A number no other call in this process returns.
+pub fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}

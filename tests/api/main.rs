@@ -1,0 +1,8 @@
+//! Dateline's API tests: one binary, each test against the real app over HTTP with its own
+//! temp-file SQLite database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod helpers;
+mod ops;
+mod users;

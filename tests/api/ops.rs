@@ -1,0 +1,389 @@
+//! Operations: health, request ids, errors for unknown routes and methods, compression,
+//! CORS, the docs and the OpenAPI document, and the binary's commands.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use actix_web::http::Method;
+use dateline::config::CorsOrigins;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dateline");
+
+#[actix_web::test]
+async fn healthz_is_ok_with_an_etag_and_a_request_id() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/healthz", None).await;
+    assert_eq!(res.ok(), json!({"status": "ok"}));
+    assert!(res.header("etag").unwrap().starts_with('"'));
+    assert_eq!(res.header("x-request-id").unwrap().len(), 16);
+    assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[actix_web::test]
+async fn a_plain_incoming_request_id_is_kept_and_a_strange_one_replaced() {
+    let app = TestApp::spawn().await;
+    let req = app
+        .request(Method::GET, "/healthz", None)
+        .insert_header(("x-request-id", "edge-42.abc"));
+    assert_eq!(
+        send(req, None).await.header("x-request-id"),
+        Some("edge-42.abc")
+    );
+    let req = app
+        .request(Method::GET, "/healthz", None)
+        .insert_header(("x-request-id", "bad id; drop"));
+    let id = send(req, None)
+        .await
+        .header("x-request-id")
+        .unwrap()
+        .to_owned();
+    assert_ne!(id, "bad id; drop");
+}
+
+#[actix_web::test]
+async fn unknown_routes_are_404_problems() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/nope",
+        "/api/v1/articlez",
+        "/api/v1/users/1/x",
+        "/docs/missing.js",
+    ] {
+        let res = app.get(path, None).await;
+        res.problem(404);
+        assert!(res.header("x-request-id").is_some());
+    }
+}
+
+#[actix_web::test]
+async fn wrong_methods_are_405_with_allow() {
+    let app = TestApp::spawn().await;
+    for (method, path, allow) in [
+        (Method::PUT, "/api/v1/users", "GET, HEAD, POST"),
+        (Method::POST, "/api/v1/users/3", "GET, HEAD, PATCH, DELETE"),
+        (Method::DELETE, "/healthz", "GET, HEAD"),
+        (Method::GET, "/api/v1/auth/login", "POST"),
+        (Method::POST, "/api-docs/openapi.json", "GET, HEAD"),
+    ] {
+        let res = send(app.request(method.clone(), path, None), None).await;
+        res.problem(405);
+        assert_eq!(res.header("allow"), Some(allow), "{method} {path}");
+    }
+}
+
+#[actix_web::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = TestApp::spawn().await;
+    let get = app.get("/healthz", None).await;
+    let head = send(app.request(Method::HEAD, "/healthz", None), None).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("etag"), get.header("etag"));
+}
+
+#[actix_web::test]
+async fn responses_are_compressed_when_the_client_accepts_it() {
+    let app = TestApp::spawn().await;
+    for encoding in ["gzip", "br"] {
+        let req = app
+            .request(Method::GET, "/api-docs/openapi.json", None)
+            .no_decompress()
+            .insert_header(("accept-encoding", encoding));
+        let res = send(req, None).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("content-encoding"), Some(encoding));
+    }
+}
+
+#[actix_web::test]
+async fn docs_redirect_to_swagger_ui_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/docs", None).await;
+    assert_eq!(res.status, 308);
+    assert_eq!(res.header("location"), Some("/docs/"));
+    let res = app.get("/docs/", None).await;
+    assert_eq!(res.status, 200);
+    assert!(res.header("content-type").unwrap().starts_with("text/html"));
+    assert!(res.text().contains("swagger"), "{}", res.text());
+    let init = app.get("/docs/swagger-initializer.js", None).await;
+    assert_eq!(init.status, 200);
+    assert!(init.text().contains("/api-docs/openapi.json"));
+}
+
+fn committed_spec() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let text = std::fs::read_to_string(path).expect("openapi/openapi.json is missing");
+    serde_json::from_str(&text).expect("openapi/openapi.json is not JSON")
+}
+
+#[actix_web::test]
+async fn the_committed_openapi_document_is_what_the_server_serves() {
+    let app = TestApp::spawn().await;
+    let served = app.get("/api-docs/openapi.json", None).await.ok();
+    assert!(
+        served == committed_spec(),
+        "openapi/openapi.json differs from the document the server serves; regenerate it with\n\
+         \n    cargo run -- openapi > openapi/openapi.json\n"
+    );
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[test]
+fn dateline_openapi_prints_the_committed_document() {
+    let out = Command::new(BIN).arg("openapi").output().unwrap();
+    assert!(out.status.success());
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        printed == committed_spec(),
+        "`dateline openapi` differs from openapi/openapi.json; regenerate it with\n\
+         \n    cargo run -- openapi > openapi/openapi.json\n"
+    );
+}
+
+#[test]
+fn every_operation_has_a_tag_summary_description_and_documented_errors() {
+    let spec = committed_spec();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{name}: tag"
+            );
+            assert!(op["summary"].is_string(), "{name}: summary");
+            assert!(op["description"].is_string(), "{name}: description");
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["500", "503"] {
+                assert!(responses.contains_key(status), "{name}: {status}");
+            }
+            if op["security"] != json!([{}]) {
+                assert!(responses.contains_key("401"), "{name}: secured but no 401");
+            }
+        }
+    }
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+               "description": spec["components"]["securitySchemes"]["bearer"]["description"]})
+    );
+}
+
+#[actix_web::test]
+async fn cors_lets_listed_origins_write_and_exposes_headers() {
+    let app = TestApp::spawn_with(|c| {
+        c.cors_origins = CorsOrigins::List(vec!["https://www.newsroom.example".into()]);
+    })
+    .await;
+    let req = app
+        .request(Method::OPTIONS, "/api/v1/users", None)
+        .insert_header(("origin", "https://www.newsroom.example"))
+        .insert_header(("access-control-request-method", "POST"))
+        .insert_header((
+            "access-control-request-headers",
+            "authorization, content-type",
+        ));
+    let res = send(req, None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://www.newsroom.example")
+    );
+    let req = app
+        .request(Method::GET, "/healthz", None)
+        .insert_header(("origin", "https://www.newsroom.example"));
+    let res = send(req, None).await;
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://www.newsroom.example")
+    );
+    assert!(
+        res.header("access-control-expose-headers")
+            .unwrap()
+            .to_lowercase()
+            .contains("etag")
+    );
+    let req = app
+        .request(Method::GET, "/healthz", None)
+        .insert_header(("origin", "https://evil.example"));
+    let res = send(req, None).await;
+    assert_eq!(res.header("access-control-allow-origin"), None);
+}
+
+#[actix_web::test]
+async fn cors_star_allows_reads_only() {
+    let app = TestApp::spawn_with(|c| c.cors_origins = CorsOrigins::AnyForReads).await;
+    let req = app
+        .request(Method::GET, "/healthz", None)
+        .insert_header(("origin", "https://any.example"));
+    assert_eq!(
+        send(req, None).await.header("access-control-allow-origin"),
+        Some("*")
+    );
+    let req = app
+        .request(Method::OPTIONS, "/api/v1/users", None)
+        .insert_header(("origin", "https://any.example"))
+        .insert_header(("access-control-request-method", "POST"));
+    let res = send(req, None).await;
+    assert_ne!(res.status, 200);
+    assert_eq!(res.header("access-control-allow-origin"), None);
+}
+
+#[actix_web::test]
+async fn without_cors_configured_no_cors_headers_are_sent() {
+    let app = TestApp::spawn().await;
+    let req = app
+        .request(Method::GET, "/healthz", None)
+        .insert_header(("origin", "https://any.example"));
+    let res = send(req, None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("access-control-allow-origin"), None);
+}
+
+fn dateline(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", dir.join("db/dateline.db"));
+    cmd
+}
+
+#[test]
+fn a_short_jwt_secret_refuses_to_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dateline(dir.path())
+        .env("DATELINE_JWT_SECRET", "too-short")
+        .env("DATELINE_BIND_ADDR", "nonsense")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("DATELINE_JWT_SECRET: is 9 bytes"), "{err}");
+    assert!(err.contains("at least 32 bytes"), "{err}");
+    assert!(
+        err.contains("DATELINE_BIND_ADDR"),
+        "all problems at once: {err}"
+    );
+}
+
+#[actix_web::test]
+async fn migrate_then_user_create_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dateline(dir.path()).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("db/dateline.db").exists());
+    let again = dateline(dir.path()).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
+
+    let mut child = dateline(dir.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "chief@newsroom.example",
+            "--role",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long admin password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created admin chief@newsroom.example"));
+
+    let mut child = dateline(dir.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "x@newsroom.example",
+            "--role",
+            "editor",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("password: must be at least 12 characters")
+    );
+
+    // The admin made on the command line logs in over HTTP; the secret was generated beside the
+    // database with mode 0600.
+    let app = TestApp::spawn_with(|c| {
+        c.database_path = dir.path().join("db/dateline.db");
+        c.admin = None;
+        c.jwt_secret = None;
+    })
+    .await;
+    app.login("chief@newsroom.example", "a long admin password")
+        .await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("db/jwt-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn serve_creates_its_database_and_shuts_down_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = dateline(dir.path())
+        .env("DATELINE_BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(up, "the server did not start listening");
+    assert!(dir.path().join("db/dateline.db").exists());
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("shutting down gracefully"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+}
