@@ -21,11 +21,11 @@ use crate::config::{Config, CorsOrigins};
 use crate::db::{self, DbPool};
 use crate::error::{AppError, problem_for_bare_errors};
 use crate::http::TrustProxy;
-use crate::http::middleware::{conditional_get, request_log};
+use crate::http::middleware::{entity_tag, not_modified, request_log};
 use crate::http::routes::{self, RouteTable};
 use crate::openapi::{self, ApiDoc};
 use crate::users::dto::CreateUser;
-use crate::{auth, health, users};
+use crate::{articles, auth, authors, health, sources, tags, users};
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -38,6 +38,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub keys: Arc<TokenKeys>,
     pub login_throttle: Arc<SlidingWindow>,
+    /// Statements run so far by the pool's connections.
+    pub statements: db::StatementCounter,
 }
 
 /// Failures that stop the service from starting.
@@ -66,7 +68,8 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(60);
 impl AppState {
     /// Opens and migrates the database and loads the signing key. Does not touch users.
     pub fn open(config: Config) -> Result<Self, StartError> {
-        let pool = db::open_pool(&config.database_path, 8)?;
+        let statements = db::StatementCounter::default();
+        let pool = db::open_counted_pool(&config.database_path, 8, statements.clone())?;
         let applied = db::migrate(&pool)?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
@@ -77,6 +80,7 @@ impl AppState {
             config: Arc::new(config),
             pool,
             login_throttle: Arc::new(SlidingWindow::new(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW)),
+            statements,
         })
     }
 
@@ -113,6 +117,10 @@ impl AppState {
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/api/v1")
+            .configure(articles::configure)
+            .configure(authors::configure)
+            .configure(sources::configure)
+            .configure(tags::configure)
             .configure(auth::configure)
             .configure(users::configure),
     )
@@ -206,8 +214,12 @@ pub fn app(
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(table))
         .app_data(web::Data::new(trust_proxy))
-        .app_data(web::PathConfig::default().error_handler(|err, _| {
-            AppError::BadRequest(format!("A path parameter is not valid: {err}.")).into()
+        .app_data(web::PathConfig::default().error_handler(|_, req| {
+            AppError::BadRequest(format!(
+                "`{}` is not a valid address here: ids are positive whole numbers.",
+                req.path()
+            ))
+            .into()
         }))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             AppError::BadRequest(format!("The query string could not be read: {err}.")).into()
@@ -219,11 +231,13 @@ pub fn app(
                 .default_service(web::to(routes::fallback)),
         )
         .default_service(web::to(routes::fallback))
-        .wrap(from_fn(conditional_get))
+        // Inner to outer: each request passes these bottom-up, each response top-down.
+        .wrap(from_fn(entity_tag))
         .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
         .wrap(Condition::new(cors_enabled, cors))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(Compress::default())
+        .wrap(from_fn(not_modified))
         .wrap(from_fn(request_log))
 }
 

@@ -28,6 +28,15 @@ pub enum Command {
     User(UserCommand),
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
+    /// Load sample content.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// A small demo newsroom: authors, sources, tags and a dozen articles in every status.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +82,7 @@ pub async fn run(command: Option<Command>, config: Config) -> CliResult {
         }
         Command::User(UserCommand::Create(args)) => create_user(args, config).await?,
         Command::Openapi => print!("{}", crate::openapi::openapi_json()?),
+        Command::Seed(args) => seed(args, config).await?,
     }
     Ok(())
 }
@@ -103,6 +113,24 @@ async fn create_user(args: CreateUserArgs, config: Config) -> CliResult {
         .await
         .map_err(|e| problem_text(&e))?;
     println!("created {} {} (id {})", row.role, row.email, row.id);
+    Ok(())
+}
+
+async fn seed(args: SeedArgs, config: Config) -> CliResult {
+    if !args.demo {
+        return Err("nothing to seed: pass --demo for the demo newsroom".into());
+    }
+    let state = AppState::open(config)?;
+    match crate::seed::demo(&state)
+        .await
+        .map_err(|e| problem_text(&e))?
+    {
+        Some(s) => println!(
+            "seeded the demo newsroom: {} authors, {} sources, {} tags, {} articles",
+            s.authors, s.sources, s.tags, s.articles
+        ),
+        None => println!("the demo newsroom is already there; nothing to do"),
+    }
     Ok(())
 }
 

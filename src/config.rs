@@ -191,7 +191,12 @@ impl Config {
                 }
                 Some(AdminBootstrap { email, password })
             }
-            (Some(_), None) => {
+            (Some(email), None) => {
+                if !crate::validate::is_plausible_email(&email) {
+                    problems.push(format!(
+                        "DATELINE_ADMIN_EMAIL: `{email}` is not an email address"
+                    ));
+                }
                 problems.push(
                     "DATELINE_ADMIN_PASSWORD: must be set when DATELINE_ADMIN_EMAIL is".to_owned(),
                 );

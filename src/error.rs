@@ -46,7 +46,7 @@ impl FieldError {
     "type": "about:blank",
     "title": "Unprocessable Entity",
     "status": 422,
-    "detail": "The request body has 1 invalid field.",
+    "detail": "The request has 1 invalid field.",
     "errors": [{"field": "title", "message": "must not be empty"}]
 }))]
 pub struct Problem {
@@ -61,7 +61,7 @@ pub struct Problem {
     #[schema(example = 422)]
     pub status: u16,
     /// What went wrong with this request, for a human.
-    #[schema(example = "The request body has 1 invalid field.")]
+    #[schema(example = "The request has 1 invalid field.")]
     pub detail: String,
     /// Field-level problems (only on `422`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -74,9 +74,12 @@ pub enum AppError {
     /// 400: the request could not be read (malformed JSON, query string or path).
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// 401: no credentials, or credentials that are not (or no longer) valid.
+    /// 401: no credentials, or wrong ones (a failed login, an unknown refresh token).
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// 401: a bearer token was sent but is not (or no longer) valid.
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
     /// 403: the caller is known but may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -140,6 +143,7 @@ impl AppError {
         match self {
             Self::BadRequest(d)
             | Self::Unauthorized(d)
+            | Self::InvalidToken(d)
             | Self::Forbidden(d)
             | Self::NotFound(d)
             | Self::Conflict(d)
@@ -184,7 +188,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -205,6 +209,9 @@ impl ResponseError for AppError {
             .insert_header((header::CACHE_CONTROL, "no-store"));
         match self {
             Self::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="dateline""#));
+            }
+            Self::InvalidToken(_) => {
                 res.insert_header((
                     header::WWW_AUTHENTICATE,
                     r#"Bearer realm="dateline", error="invalid_token""#,
@@ -345,7 +352,12 @@ mod tests {
 
     #[actix_web::test]
     async fn unauthorized_carries_a_bearer_challenge() {
-        let (status, headers, body) = render(AppError::Unauthorized("Token expired.".into())).await;
+        let (_, headers, _) = render(AppError::Unauthorized("Sign in.".into())).await;
+        assert_eq!(
+            headers.get("www-authenticate").unwrap(),
+            r#"Bearer realm="dateline""#
+        );
+        let (status, headers, body) = render(AppError::InvalidToken("Token expired.".into())).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(
             headers.get("www-authenticate").unwrap(),

@@ -28,7 +28,10 @@ pub struct Health {
 #[utoipa::path(
     tag = "operations",
     security(()),
-    responses((status = 200, description = "The service and its database answer.", body = Health))
+    responses(
+        (status = 200, description = "The service and its database answer.", body = Health),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+    )
 )]
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

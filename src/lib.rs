@@ -1,7 +1,9 @@
 //! Dateline: a headless CMS for newsrooms.
 
 pub mod app;
+pub mod articles;
 pub mod auth;
+pub mod authors;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -9,5 +11,9 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod openapi;
+pub mod seed;
+pub mod slug;
+pub mod sources;
+pub mod tags;
 pub mod users;
 pub mod validate;

@@ -13,6 +13,19 @@ async fn main() -> ExitCode {
     // A missing .env is normal; the environment alone may configure everything.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
+    // Printing the OpenAPI document needs no configuration at all.
+    if matches!(cli.command, Some(Command::Openapi)) {
+        return match dateline::openapi::openapi_json() {
+            Ok(json) => {
+                print!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("dateline: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -20,10 +33,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // `dateline openapi` prints the document on stdout; keep logs out of its way.
-    if !matches!(cli.command, Some(Command::Openapi)) {
-        init_tracing(config.log_format);
-    }
+    init_tracing(config.log_format);
     match cli::run(cli.command, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -34,6 +34,10 @@ refuse lost updates (`412`).",
     ),
     servers((url = "/", description = "This server")),
     tags(
+        (name = "articles", description = "The stories: Markdown bodies, datelines, bylines, tags and sources, the publishing workflow, full-text search."),
+        (name = "authors", description = "Bylines."),
+        (name = "sources", description = "The agencies and outlets stories come from or cite."),
+        (name = "tags", description = "The topics stories are filed under."),
         (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "users", description = "Staff accounts (admin only)."),
         (name = "operations", description = "Health of the running service.")
@@ -43,6 +47,8 @@ refuse lost updates (`412`).",
         responses(
             BadRequest,
             Unauthorized,
+            InvalidCredentials,
+            InvalidRefreshToken,
             Forbidden,
             NotFound,
             Conflict,
@@ -158,7 +164,22 @@ problem_responses! {
     Unauthorized => problem_response(
         "No valid access token: missing, malformed, expired, revoked, or its user is disabled.",
         401, "Unauthorized", "The access token has expired; refresh it.", None)
-        .header("WWW-Authenticate", header("`Bearer realm=\"dateline\", error=\"invalid_token\"`"));
+        .header("WWW-Authenticate", header(
+            "`Bearer realm=\"dateline\"` when no token was sent; with `error=\"invalid_token\"` \
+             when the token is not valid."));
+    /// `401` from `POST /auth/login`
+    InvalidCredentials => problem_response(
+        "The email or the password is wrong (the answer does not say which), or the account is \
+         disabled.",
+        401, "Unauthorized", "Wrong email or password.", None)
+        .header("WWW-Authenticate", header("`Bearer realm=\"dateline\"`"));
+    /// `401` from `POST /auth/refresh`
+    InvalidRefreshToken => problem_response(
+        "The refresh token is unknown, its session has ended, or it was already used (which \
+         ends its session).",
+        401, "Unauthorized",
+        "This refresh token was already used, so the session has been ended; log in again.", None)
+        .header("WWW-Authenticate", header("`Bearer realm=\"dateline\"`"));
     /// `403`
     Forbidden => problem_response(
         "Signed in, but this role may not do this.",

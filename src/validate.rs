@@ -47,6 +47,44 @@ impl Errors {
         }
     }
 
+    /// Checks the slug shape: `[a-z0-9]+(-[a-z0-9]+)*`, at most 120 characters.
+    pub fn slug(&mut self, field: &str, value: &str) {
+        if !crate::slug::is_valid(value) {
+            self.add(
+                field,
+                "must be lower-case letters and digits in words joined by single hyphens                  (army-jets-kill-14), at most 120 characters",
+            );
+        }
+    }
+
+    /// Checks that `value` is an absolute http(s) URL of at most 2,000 characters.
+    pub fn url(&mut self, field: &str, value: &str) {
+        let host = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+        let ok = host.is_some_and(|h| !h.is_empty())
+            && value.len() <= 2000
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            self.add(
+                field,
+                "must be an http:// or https:// URL such as https://www.example.com/",
+            );
+        }
+    }
+
+    /// Checks a list of ids: positive, no repeats.
+    pub fn ids(&mut self, field: &str, ids: &[i64]) {
+        if ids.iter().any(|&id| id < 1) {
+            self.add(field, "ids are positive integers");
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
+            self.add(field, format!("lists id {dup} more than once"));
+        }
+    }
+
     /// `Ok` when nothing was added, else a `422` listing everything.
     pub fn finish(self) -> Result<(), AppError> {
         if self.0.is_empty() {

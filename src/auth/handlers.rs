@@ -12,7 +12,8 @@ use crate::db;
 use crate::error::AppError;
 use crate::http::{self, CACHE_PRIVATE, Json, cache_control, etag};
 use crate::openapi::{
-    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadRequest, InvalidCredentials, InvalidRefreshToken, PayloadTooLarge, TooManyRequests,
+    Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::users::dto::UserView;
 use crate::users::queries as users;
@@ -59,7 +60,7 @@ fn pair(
     responses(
         (status = 200, description = "Logged in.", body = TokenPair),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
+        (status = 401, response = InvalidCredentials),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
@@ -70,22 +71,24 @@ fn pair(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Json(body): Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let account_key = format!("account:{}", body.email.trim().to_lowercase());
     let client_key = format!("client:{}", http::client_addr(&req));
-    let throttled = [&account_key, &client_key]
-        .into_iter()
-        .filter_map(|k| state.login_throttle.check(k))
-        .max();
-    if let Some(retry_after) = throttled {
+    // Every attempt takes a slot before the password is checked, and gives it back if the
+    // password was right: parallel guesses cannot all slip past the limit.
+    if let Err(retry_after) = state
+        .login_throttle
+        .try_acquire(&[&account_key, &client_key])
+    {
         return Err(AppError::TooManyRequests {
             detail: format!("Too many failed logins; try again in {retry_after} seconds."),
             retry_after,
         });
     }
 
-    let email = body.email.trim().to_owned();
+    let email = body.email.trim().to_lowercase();
     let row = db::read(&state.pool, move |conn| {
         Ok(users::find_by_email(conn, &email)?)
     })
@@ -101,11 +104,10 @@ pub async fn login(
     })
     .await?;
     let Some(user) = verified else {
-        state.login_throttle.record(&account_key);
-        state.login_throttle.record(&client_key);
         return Err(wrong_credentials());
     };
     state.login_throttle.clear(&account_key);
+    state.login_throttle.release(&client_key);
 
     let role: Role = user.role.parse().map_err(AppError::internal)?;
     let refresh_token = tokens::new_refresh_token()?;
@@ -132,7 +134,7 @@ pub async fn login(
     responses(
         (status = 200, description = "A new token pair; the presented refresh token is used up.", body = TokenPair),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
+        (status = 401, response = InvalidRefreshToken),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
@@ -141,8 +143,9 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    Json(body): Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let old_hash = tokens::hash_refresh_token(body.refresh_token.trim());
     let refresh_token = tokens::new_refresh_token()?;
     let new_hash = tokens::hash_refresh_token(&refresh_token);
@@ -193,7 +196,8 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     tag = "auth",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller's account.", body = UserView),
+        (status = 200, description = "The caller's account.", body = UserView,
+         headers(("ETag" = String, description = "Strong entity tag."))),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
         (status = 401, response = Unauthorized),
     )
@@ -203,7 +207,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
     let id = user.id;
     let row = db::read(&state.pool, move |conn| Ok(users::find(conn, id)?))
         .await?
-        .ok_or_else(|| AppError::Unauthorized("This account no longer exists.".into()))?;
+        .ok_or_else(|| AppError::InvalidToken("This account no longer exists.".into()))?;
     let view = UserView::try_from(row)?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag::of_json(&view)?))

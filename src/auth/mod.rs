@@ -7,6 +7,7 @@
 pub mod dto;
 pub mod handlers;
 pub mod password;
+pub mod policy;
 pub mod queries;
 pub mod throttle;
 pub mod tokens;
@@ -110,7 +111,7 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
         return Ok(None);
     };
     let malformed = || {
-        AppError::Unauthorized("The Authorization header must read `Bearer <access token>`.".into())
+        AppError::InvalidToken("The Authorization header must read `Bearer <access token>`.".into())
     };
     let value = value.to_str().map_err(|_| malformed())?;
     let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
@@ -126,14 +127,14 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     let user_id: i64 = claims
         .sub
         .parse()
-        .map_err(|_| AppError::Unauthorized("The access token is not valid.".into()))?;
+        .map_err(|_| AppError::InvalidToken("The access token is not valid.".into()))?;
     let session_id = claims.sid;
     let row: Option<UserRow> = db::read(&state.pool, move |conn| {
         Ok(queries::active_user(conn, user_id, session_id, db::now())?)
     })
     .await?;
     let row = row.ok_or_else(|| {
-        AppError::Unauthorized(
+        AppError::InvalidToken(
             "This session has ended, or its user was disabled or deleted; log in again.".into(),
         )
     })?;
@@ -144,7 +145,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     Ok(AuthUser {
         id: row.id,
         role,
-        author_id: row.author_id.map(i64::from),
+        author_id: row.author_id,
         session_id,
     })
 }

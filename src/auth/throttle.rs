@@ -35,6 +35,58 @@ impl SlidingWindow {
         self.record_at(key, Instant::now());
     }
 
+    /// Atomically: when every key is under its allowance, records one event for each and
+    /// returns `Ok`; otherwise records nothing and returns the longest wait in seconds. Taking
+    /// the slot *before* the slow work (a password check) is what stops a burst of parallel
+    /// attempts from all passing the check at once.
+    pub fn try_acquire(&self, keys: &[&str]) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut events = self.lock();
+        let mut wait = None;
+        for key in keys {
+            if let Some(queue) = events.get_mut(*key) {
+                if let Some(w) = self.prune_and_wait(queue, now) {
+                    wait = wait.max(Some(w));
+                }
+            }
+        }
+        if let Some(w) = wait {
+            return Err(w);
+        }
+        drop(events);
+        for key in keys {
+            self.record_at(key, now);
+        }
+        Ok(())
+    }
+
+    /// Takes back the most recent event of `key` (an attempt that turned out fine).
+    pub fn release(&self, key: &str) {
+        let mut events = self.lock();
+        if let Some(queue) = events.get_mut(key) {
+            queue.pop_back();
+            if queue.is_empty() {
+                events.remove(key);
+            }
+        }
+    }
+
+    /// Drops events older than the window; the wait in seconds if the allowance is used up.
+    fn prune_and_wait(&self, queue: &mut VecDeque<Instant>, now: Instant) -> Option<u64> {
+        while queue
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            queue.pop_front();
+        }
+        if queue.len() < self.limit {
+            return None;
+        }
+        let oldest = *queue.front()?;
+        let wait = self.window.saturating_sub(now.duration_since(oldest));
+        Some(wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+
     /// Forgets `key`'s events (a successful login clears the account's failures).
     pub fn clear(&self, key: &str) {
         self.lock().remove(key);
@@ -49,18 +101,7 @@ impl SlidingWindow {
     fn check_at(&self, key: &str, now: Instant) -> Option<u64> {
         let mut events = self.lock();
         let queue = events.get_mut(key)?;
-        while queue
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            queue.pop_front();
-        }
-        if queue.len() < self.limit {
-            return None;
-        }
-        let oldest = *queue.front()?;
-        let wait = self.window.saturating_sub(now.duration_since(oldest));
-        Some(wait.as_secs_f64().ceil().max(1.0) as u64)
+        self.prune_and_wait(queue, now)
     }
 
     fn record_at(&self, key: &str, now: Instant) {
@@ -92,6 +133,18 @@ mod tests {
         assert_eq!(w.check_at("k", t0 + Duration::from_secs(10)), Some(50));
         assert_eq!(w.check_at("other", t0), None);
         assert_eq!(w.check_at("k", t0 + Duration::from_secs(60)), None);
+    }
+
+    #[test]
+    fn try_acquire_takes_a_slot_for_every_key_or_none() {
+        let w = SlidingWindow::new(2, Duration::from_secs(60));
+        assert!(w.try_acquire(&["a", "b"]).is_ok());
+        assert!(w.try_acquire(&["a", "c"]).is_ok());
+        // `a` is full: nothing is recorded for `d`.
+        assert!(w.try_acquire(&["a", "d"]).is_err());
+        assert_eq!(w.check("d"), None);
+        w.release("a");
+        assert!(w.try_acquire(&["a"]).is_ok());
     }
 
     #[test]

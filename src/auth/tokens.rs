@@ -88,12 +88,12 @@ impl TokenKeys {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => {
-                    AppError::Unauthorized("The access token has expired; refresh it.".into())
+                    AppError::InvalidToken("The access token has expired; refresh it.".into())
                 }
-                _ => AppError::Unauthorized("The access token is not valid.".into()),
+                _ => AppError::InvalidToken("The access token is not valid.".into()),
             })?;
         if data.header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
-            return Err(AppError::Unauthorized(
+            return Err(AppError::InvalidToken(
                 "The token is not an access token.".into(),
             ));
         }

@@ -1,6 +1,67 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> BigInt,
+        author_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_sources (article_id, source_id) {
+        article_id -> BigInt,
+        source_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        subtitle -> Nullable<Text>,
+        excerpt -> Text,
+        excerpt_custom -> Bool,
+        body -> Text,
+        body_html -> Text,
+        dateline -> Nullable<Text>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        word_count -> Integer,
+        reading_time_minutes -> Integer,
+        comments_enabled -> Bool,
+        comment_count -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        bio -> Nullable<Text>,
+        email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Text,
         session_id -> BigInt,
@@ -20,20 +81,66 @@ diesel::table! {
 }
 
 diesel::table! {
-    users (id) {
+    sources (id) {
         id -> BigInt,
-        email -> Text,
-        display_name -> Text,
-        role -> Text,
-        author_id -> Nullable<Integer>,
-        password_hash -> Text,
-        disabled -> Bool,
+        slug -> Text,
+        name -> Text,
+        url -> Nullable<Text>,
+        kind -> Text,
+        description -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
 }
 
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        author_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_sources -> articles (article_id));
+diesel::joinable!(article_sources -> sources (source_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> users (created_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sources -> users (created_by));
+diesel::joinable!(tags -> users (created_by));
 
-diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    article_authors,
+    article_sources,
+    article_tags,
+    articles,
+    authors,
+    refresh_tokens,
+    sessions,
+    sources,
+    tags,
+    users,
+);

@@ -13,7 +13,8 @@ pub fn of(body: &[u8]) -> String {
     format!("\"{}\"", hex::encode(&digest[..16]))
 }
 
-/// The `ETag` the plain `GET` of `view` would carry (same serializer, same bytes).
+/// The `ETag` the plain `GET` of `view` would carry (same serializer, same bytes as
+/// `http::json_response` sends).
 pub fn of_json<T: serde::Serialize>(view: &T) -> Result<String, AppError> {
     serde_json::to_vec(view)
         .map(|bytes| of(&bytes))
@@ -24,13 +25,36 @@ fn tags(list: &str) -> impl Iterator<Item = &str> {
     list.split(',').map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// Whether an `If-None-Match` list matches `current` (weak comparison: `W/` is ignored).
+/// The content codings whose tags carry a suffix (see [`with_coding`]).
+const CODINGS: &[&str] = &["gzip", "br", "zstd", "deflate"];
+
+/// The tag of the `coding`-compressed form of a representation tagged `tag`:
+/// `"abc"` → `"abc-gzip"`.
+pub fn with_coding(tag: &HeaderValue, coding: &str) -> Option<HeaderValue> {
+    let tag = tag.to_str().ok()?;
+    let inner = tag.strip_prefix('"')?.strip_suffix('"')?;
+    HeaderValue::from_str(&format!("\"{inner}-{}\"", coding.to_ascii_lowercase())).ok()
+}
+
+/// A tag without its `W/` prefix and coding suffix: the identity representation's tag.
+fn base(tag: &str) -> &str {
+    let tag = tag.trim_start_matches("W/");
+    for coding in CODINGS {
+        if let Some(inner) = tag.strip_suffix(&format!("-{coding}\"")) {
+            return &tag[..inner.len()];
+        }
+    }
+    tag
+}
+
+/// Whether an `If-None-Match` list matches `current` (weak comparison: `W/` is ignored, and
+/// so is a content-coding suffix: every coding of one representation revalidates).
 pub fn none_match_hits(if_none_match: &HeaderValue, current: &HeaderValue) -> bool {
     let (Ok(list), Ok(current)) = (if_none_match.to_str(), current.to_str()) else {
         return false;
     };
-    let bare = |t: &str| t.trim_start_matches("W/").to_owned();
-    tags(list).any(|t| t == "*" || bare(t) == bare(current))
+    let current = base(current);
+    tags(list).any(|t| t == "*" || base(t).trim_end_matches('"') == current.trim_end_matches('"'))
 }
 
 /// The `If-Match` header of `req`, taken out before the work moves to another thread.
@@ -46,7 +70,10 @@ pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), AppEr
     let Some(list) = if_match else {
         return Ok(());
     };
-    if tags(list).any(|t| t == "*" || (!t.starts_with("W/") && t == current)) {
+    let current = base(current).trim_end_matches('"');
+    if tags(list)
+        .any(|t| t == "*" || (!t.starts_with("W/") && base(t).trim_end_matches('"') == current))
+    {
         Ok(())
     } else {
         Err(AppError::PreconditionFailed(
@@ -100,6 +127,7 @@ mod tests {
             412
         );
         assert!(check_if_match(Some("W/\"abc\""), "\"abc\"").is_err());
+        assert!(check_if_match(Some("\"abc-gzip\""), "\"abc\"").is_ok());
         assert!(check_if_match(None, "\"abc\"").is_ok());
         let req = TestRequest::default()
             .insert_header(("if-match", "\"abc\""))

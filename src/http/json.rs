@@ -1,5 +1,9 @@
 //! The JSON body extractor every write endpoint uses.
 //!
+//! The extractor never fails by itself: it holds the outcome, and the handler takes it with
+//! [`Json::into_inner`] *after* checking who is calling, so a caller who may not write at all
+//! learns that (`401`/`403`) before anything about their body.
+//!
 //! Unlike actix's `web::Json`, it answers in problem+json with the status a client can act on:
 //! `415` for another media type, `413` over [`JSON_LIMIT`], `400` for text that is not JSON,
 //! and `422` naming *every* unknown or read-only field at once, then the first field whose
@@ -38,9 +42,16 @@ const READ_ONLY: &[&str] = &[
     "sha256",
 ];
 
-/// A JSON request body of type `T`.
+/// A JSON request body of type `T`, or why it is not one.
 #[derive(Debug)]
-pub struct Json<T>(pub T);
+pub struct Json<T>(Result<T, AppError>);
+
+impl<T> Json<T> {
+    /// The body, or the `400`/`413`/`415`/`422` that says what is wrong with it.
+    pub fn into_inner(self) -> Result<T, AppError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = AppError;
@@ -62,29 +73,34 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
-        Box::pin(async move {
-            if !is_json {
-                return Err(AppError::UnsupportedMediaType(
-                    "This endpoint takes a JSON body: send `Content-Type: application/json`."
-                        .into(),
-                ));
-            }
-            if declared_length.is_some_and(|n| n > JSON_LIMIT) {
-                return Err(too_large());
-            }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    AppError::BadRequest(format!("The request body could not be read: {e}."))
-                })?;
-                if body.len() + chunk.len() > JSON_LIMIT {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse(&body).map(Json)
-        })
+        Box::pin(async move { Ok(Json(read(is_json, declared_length, &mut payload).await)) })
     }
+}
+
+async fn read<T: DeserializeOwned>(
+    is_json: bool,
+    declared_length: Option<usize>,
+    payload: &mut Payload,
+) -> Result<T, AppError> {
+    if !is_json {
+        return Err(AppError::UnsupportedMediaType(
+            "This endpoint takes a JSON body: send `Content-Type: application/json`.".into(),
+        ));
+    }
+    if declared_length.is_some_and(|n| n > JSON_LIMIT) {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::BadRequest(format!("The request body could not be read: {e}."))
+        })?;
+        if body.len() + chunk.len() > JSON_LIMIT {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    parse(&body)
 }
 
 fn too_large() -> AppError {
@@ -141,6 +157,18 @@ where
     V: Deserialize<'de>,
 {
     Option::<V>::deserialize(deserializer).map(Some)
+}
+
+/// Deserializes an optional field that must not be `null` when present: `None` when absent,
+/// a `422` naming the field when `null`. Use with `#[serde(default, deserialize_with = "some")]`.
+pub fn some<'de, D, V>(deserializer: D) -> Result<Option<V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    Option::<V>::deserialize(deserializer)?
+        .map(Some)
+        .ok_or_else(|| de::Error::custom("must not be null"))
 }
 
 /// The field names `T`'s derived `Deserialize` accepts, read from what it passes to
@@ -224,9 +252,9 @@ mod tests {
         assert_eq!(
             errors,
             vec![
-                ("body_html".into(), "is read-only".into()),
-                ("colour".into(), "is not a field of this resource".into()),
                 ("id".into(), "is read-only".into()),
+                ("colour".into(), "is not a field of this resource".into()),
+                ("body_html".into(), "is read-only".into()),
             ]
         );
     }

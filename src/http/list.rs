@@ -9,6 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, FieldError};
 
+/// The highest page number accepted.
+pub const MAX_PAGE: u32 = 1_000_000;
 /// Items per page when `per_page` is not given.
 pub const DEFAULT_PER_PAGE: u32 = 20;
 /// The most items one page may hold.
@@ -18,8 +20,9 @@ pub const MAX_PER_PAGE: u32 = 100;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// The page to return, counting from 1. A page past the last one is empty.
-    #[param(minimum = 1, example = 1)]
+    /// The page to return, counting from 1 (at most 1,000,000). A page past the last one is
+    /// empty.
+    #[param(minimum = 1, maximum = 1000000, example = 1)]
     pub page: Option<u32>,
     /// How many items a page holds, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]
@@ -38,8 +41,11 @@ impl PageParams {
     pub fn validate(&self) -> Result<Page, AppError> {
         let mut errors = Vec::new();
         let page = self.page.unwrap_or(1);
-        if page < 1 {
-            errors.push(FieldError::new("page", "must be at least 1"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            errors.push(FieldError::new(
+                "page",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
@@ -96,6 +102,35 @@ impl PageMeta {
     }
 }
 
+/// The `fields` parameter of a single-resource `GET`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldsParam {
+    /// Sparse fieldset: a comma list of the fields to return (all when left out).
+    #[param(example = "id,slug")]
+    pub fields: Option<String>,
+}
+
+/// Orders a boxed Diesel query by parsed sort keys:
+/// `apply_sort!(query, &keys, { "name" => tags::name, "created_at" => tags::created_at })`.
+/// Keys not listed leave the query as it is (`parse_sort` already refused them).
+macro_rules! apply_sort {
+    ($query:expr, $keys:expr, { $($name:literal => $col:expr),+ $(,)? }) => {{
+        let mut query = $query;
+        for key in $keys {
+            query = match (key.field, key.descending) {
+                $(
+                    ($name, false) => query.then_order_by($col.asc()),
+                    ($name, true) => query.then_order_by($col.desc()),
+                )+
+                _ => query,
+            };
+        }
+        query
+    }};
+}
+pub(crate) use apply_sort;
+
 /// One direction of one sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortKey {
@@ -145,6 +180,16 @@ pub fn parse_fields(
     raw: Option<&str>,
     allowed: &[&'static str],
 ) -> Result<Option<Vec<&'static str>>, AppError> {
+    parse_names("fields", raw, allowed)
+}
+
+/// Parses the comma list of names in the query parameter `param` against `allowed`;
+/// `None` when the parameter is absent or empty.
+pub fn parse_names(
+    param: &str,
+    raw: Option<&str>,
+    allowed: &[&'static str],
+) -> Result<Option<Vec<&'static str>>, AppError> {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -159,9 +204,9 @@ pub fn parse_fields(
     }
     if !unknown.is_empty() {
         return Err(AppError::invalid(
-            "fields",
+            param,
             format!(
-                "{} not a field; use any of {}",
+                "{} not allowed here; use any of {}",
                 match unknown.len() {
                     1 => format!("{} is", unknown[0]),
                     _ => format!("{} are", unknown.join(", ")),
@@ -190,6 +235,33 @@ pub fn sparse(value: Value, fields: Option<&[&'static str]>) -> Value {
 pub struct ListBody<T> {
     pub data: Vec<T>,
     pub meta: PageMeta,
+}
+
+/// A `200` list answer: each item serialized and cut to `fields` (when given; `keep` names
+/// members kept regardless, such as embedded objects), in `{"data","meta"}`, with
+/// `X-Total-Count`, `Link` and `Cache-Control`.
+pub fn page_response<T: Serialize>(
+    req: &HttpRequest,
+    public_url: &str,
+    page: Page,
+    total: i64,
+    items: Vec<T>,
+    fields: Option<&[&'static str]>,
+    cache: actix_web::http::header::HeaderValue,
+) -> Result<HttpResponse, AppError> {
+    let data = items
+        .into_iter()
+        .map(|item| serde_json::to_value(item).map(|v| sparse(v, fields)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::internal)?;
+    let meta = PageMeta::new(page, total);
+    let mut res = list_response(req, public_url, &meta);
+    if cache == super::CACHE_PUBLIC {
+        res.insert_header((header::VARY, "Authorization"));
+    }
+    Ok(res
+        .insert_header((header::CACHE_CONTROL, cache))
+        .json(ListBody { data, meta }))
 }
 
 /// Starts a `200` list answer: `X-Total-Count` and `Link` set, body still to add.
@@ -343,7 +415,7 @@ mod tests {
         assert!(
             err.errors[0]
                 .message
-                .starts_with("`body`, `x` are not a field")
+                .starts_with("`body`, `x` are not allowed here")
         );
     }
 

@@ -84,14 +84,13 @@ pub async fn request_log(
 }
 
 /// Gives every successful `GET` a strong `ETag` (the hash of its body, unless the handler set
-/// one) and answers `304 Not Modified` when `If-None-Match` names it. Responses without a
-/// `Cache-Control` get `private, no-store`: caching is opt-in, per handler.
-pub async fn conditional_get(
+/// one). Responses without a `Cache-Control` get `private, no-store`: caching is opt-in, per
+/// handler. Runs inside the compression layer, so the tag is of the identity body.
+pub async fn entity_tag(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let is_get = req.method() == Method::GET;
-    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let mut res = next.call(req).await?;
     if !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut().insert(
@@ -99,13 +98,13 @@ pub async fn conditional_get(
             HeaderValue::from_static("private, no-store"),
         );
     }
-    if !is_get || res.status() != StatusCode::OK {
+    if !is_get || res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();
     let (mut res, body) = res.into_parts();
     let body: BoxBody = match body.size() {
-        BodySize::Sized(_) if !res.headers().contains_key(header::ETAG) => {
+        BodySize::Sized(_) => {
             let bytes = actix_web::body::to_bytes(body).await.map_err(|e| {
                 let e: Box<dyn std::error::Error> = e.into();
                 actix_web::error::ErrorInternalServerError(e.to_string())
@@ -117,23 +116,51 @@ pub async fn conditional_get(
         }
         _ => body.boxed(),
     };
-    let matches = match (&if_none_match, res.headers().get(header::ETAG)) {
+    Ok(ServiceResponse::new(req, res.set_body(body)))
+}
+
+/// Answers `304 Not Modified` when `If-None-Match` names the response's `ETag`. Runs outside
+/// the compression layer: a compressed body is another representation, so its strong tag
+/// gets the coding as a suffix (`"…-gzip"`); either form of the tag revalidates.
+pub async fn not_modified(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let is_get = req.method() == Method::GET;
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let mut res = next.call(req).await?;
+    if !is_get || res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    let coding = res
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .filter(|c| !c.eq_ignore_ascii_case("identity"))
+        .map(str::to_owned);
+    if let (Some(coding), Some(tag)) = (coding, res.headers().get(header::ETAG).cloned()) {
+        if let Some(tagged) = etag::with_coding(&tag, &coding) {
+            res.headers_mut().insert(header::ETAG, tagged);
+        }
+    }
+    let hit = match (&if_none_match, res.headers().get(header::ETAG)) {
         (Some(inm), Some(tag)) => etag::none_match_hits(inm, tag),
         _ => false,
     };
-    if matches {
-        let mut not_modified = HttpResponse::NotModified();
-        for name in [
-            header::ETAG,
-            header::CACHE_CONTROL,
-            header::VARY,
-            header::EXPIRES,
-        ] {
-            if let Some(v) = res.headers().get(&name) {
-                not_modified.insert_header((name, v.clone()));
-            }
-        }
-        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    if !hit {
+        return Ok(res.map_into_boxed_body());
     }
-    Ok(ServiceResponse::new(req, res.set_body(body)))
+    let mut not_modified = HttpResponse::NotModified();
+    for name in [
+        header::ETAG,
+        header::CACHE_CONTROL,
+        header::VARY,
+        header::EXPIRES,
+    ] {
+        for v in res.headers().get_all(&name) {
+            not_modified.append_header((name.clone(), v.clone()));
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, not_modified.finish()))
 }

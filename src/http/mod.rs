@@ -25,27 +25,141 @@ pub fn cache_control(value: HeaderValue) -> (header::HeaderName, HeaderValue) {
     (header::CACHE_CONTROL, value)
 }
 
+/// The `Cache-Control` of a read of public content: shared caches may keep what an anonymous
+/// reader got; an answer to a token may show more and is private.
+pub fn read_cache(anonymous: bool) -> HeaderValue {
+    if anonymous {
+        CACHE_PUBLIC
+    } else {
+        CACHE_PRIVATE
+    }
+}
+
+/// A JSON answer with the strong `ETag` of its body and the given `Cache-Control`; `fields`
+/// cuts it to a sparse fieldset (then the tag is of what is sent).
+pub fn json_response<T: serde::Serialize>(
+    status: actix_web::http::StatusCode,
+    view: &T,
+    fields: Option<&[&'static str]>,
+    cache: HeaderValue,
+) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    let value = serde_json::to_value(view).map_err(crate::error::AppError::internal)?;
+    let body = serde_json::to_vec(&list::sparse(value, fields))
+        .map_err(crate::error::AppError::internal)?;
+    let mut res = actix_web::HttpResponse::build(status);
+    if cache == CACHE_PUBLIC {
+        res.insert_header((header::VARY, "Authorization"));
+    }
+    res.insert_header((header::ETAG, etag::of(&body)))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .content_type("application/json");
+    Ok(res.body(body))
+}
+
+/// A `201 Created` answer for a new resource under `/api/v1/{collection}/{id}`, with its
+/// `Location` and `ETag`.
+pub fn created<T: serde::Serialize>(
+    state: &crate::app::AppState,
+    collection: &str,
+    id: i64,
+    view: &T,
+) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    let mut res = json_response(
+        actix_web::http::StatusCode::CREATED,
+        view,
+        None,
+        CACHE_PRIVATE,
+    )?;
+    let location = format!("{}/api/v1/{collection}/{id}", state.config.public_url);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(res)
+}
+
 /// Whether the client address may be taken from `Forwarded`/`X-Forwarded-For`
 /// (`DATELINE_TRUST_PROXY`), stored in the app data.
 #[derive(Debug, Clone, Copy)]
 pub struct TrustProxy(pub bool);
 
-/// The client's address: the TCP peer, or the first forwarded address when the service sits
-/// behind a trusted proxy. Used for rate limits and logs.
+/// The client's address: the TCP peer or, behind a trusted proxy, the address that proxy
+/// saw: the *last* `X-Forwarded-For` entry (or `Forwarded: for=`), the one the proxy added
+/// itself. Earlier entries come from the client and prove nothing. Used for rate limits and
+/// logs.
 pub fn client_addr(req: &HttpRequest) -> String {
     let trust = req
         .app_data::<actix_web::web::Data<TrustProxy>>()
         .is_some_and(|t| t.0);
-    let info = req.connection_info();
-    let addr = if trust {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
+    let forwarded = trust.then(|| forwarded_for(req)).flatten();
+    let peer = req.peer_addr().map(|a| a.ip().to_string());
+    forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn forwarded_for(req: &HttpRequest) -> Option<String> {
+    let last = |name: header::HeaderName, sep: char| {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(sep))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .last()
+            .map(str::to_owned)
     };
-    let addr = addr.unwrap_or("unknown");
-    // Drop the port: one client opens many connections.
-    match addr.parse::<std::net::SocketAddr>() {
-        Ok(sa) => sa.ip().to_string(),
-        Err(_) => addr.to_owned(),
+    if let Some(addr) = last(header::HeaderName::from_static("x-forwarded-for"), ',') {
+        return Some(strip_port(&addr));
+    }
+    let element = last(header::FORWARDED, ',')?;
+    element
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| k.eq_ignore_ascii_case("for"))
+        .map(|(_, v)| strip_port(v.trim_matches('"')))
+}
+
+/// `1.2.3.4:5678` → `1.2.3.4`, `[::1]:80` → `::1`; anything else as it is.
+fn strip_port(addr: &str) -> String {
+    if let Ok(sa) = addr.parse::<std::net::SocketAddr>() {
+        return sa.ip().to_string();
+    }
+    addr.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn addr(trust: bool, headers: &[(&str, &str)]) -> String {
+        let mut req = TestRequest::default()
+            .peer_addr("10.0.0.9:4000".parse().unwrap())
+            .app_data(actix_web::web::Data::new(TrustProxy(trust)));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        client_addr(&req.to_http_request())
+    }
+
+    #[test]
+    fn the_peer_is_used_unless_a_proxy_is_trusted() {
+        assert_eq!(addr(false, &[("x-forwarded-for", "1.1.1.1")]), "10.0.0.9");
+        assert_eq!(addr(true, &[]), "10.0.0.9");
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_last_forwarded_entry_counts() {
+        assert_eq!(
+            addr(true, &[("x-forwarded-for", "6.6.6.6, 203.0.113.7")]),
+            "203.0.113.7"
+        );
+        assert_eq!(
+            addr(
+                true,
+                &[("forwarded", "for=6.6.6.6, for=\"[2001:db8::1]:443\"")]
+            ),
+            "2001:db8::1"
+        );
     }
 }

@@ -27,7 +27,10 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(parser)).map_err(|e| {
         let field = e.path().to_string();
         let message = e.into_inner().to_string();
-        let message = if message.contains("invalid digit") || message.contains("number too") {
+        let message = if message.contains("invalid digit")
+            || message.contains("number too")
+            || message.contains("empty string")
+        {
             "must be a whole number in range".to_owned()
         } else {
             message

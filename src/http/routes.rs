@@ -72,7 +72,7 @@ impl RouteTable {
 
     /// The methods `path` answers (with `HEAD` wherever `GET` is), if it is a known path.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
-        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         let mut allowed: Vec<Method> = Vec::new();
         for (segs, methods) in &self.routes {
             let hit = segs.len() == parts.len()
@@ -143,5 +143,6 @@ mod tests {
         assert_eq!(t.allowed("/api/v1/user"), None);
         assert_eq!(t.allowed("/api/v1/users/12/x"), None);
         assert_eq!(t.allowed("/api/v1/users/"), None);
+        assert_eq!(t.allowed("//api/v1/users"), None);
     }
 }

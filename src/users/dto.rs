@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Role;
 use crate::config::MIN_PASSWORD_CHARS;
-use crate::http::json::double_option;
+use crate::http::json::{double_option, some};
 use crate::users::models::UserRow;
 use crate::validate::Errors;
 
@@ -56,7 +56,7 @@ impl TryFrom<UserRow> for UserView {
             email: row.email,
             display_name: row.display_name,
             role,
-            author_id: row.author_id.map(i64::from),
+            author_id: row.author_id,
             disabled: row.disabled,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -74,7 +74,7 @@ impl TryFrom<UserRow> for UserView {
     "password": "correct horse battery staple"
 }))]
 pub struct CreateUser {
-    /// Login name; unique, compared without regard to case.
+    /// Login name; unique, stored in lower case.
     #[schema(example = "desk@iraqinews.example")]
     pub email: String,
     /// Shown in the newsroom tool; defaults to the part of the email before the `@`.
@@ -102,12 +102,16 @@ pub struct CreateUser {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role": "admin", "disabled": false}))]
 pub struct UpdateUser {
+    #[serde(default, deserialize_with = "some")]
     #[schema(example = "desk@iraqinews.example")]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "some")]
     #[schema(example = "Baghdad desk")]
     pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "some")]
     pub role: Option<Role>,
     /// A new password (at least 12 characters); ends every session of this user.
+    #[serde(default, deserialize_with = "some")]
     #[schema(write_only, min_length = 12, max_length = 1024)]
     pub password: Option<String>,
     /// `null` unlinks the account from its byline.
@@ -115,12 +119,15 @@ pub struct UpdateUser {
     #[schema(value_type = Option<i64>, nullable)]
     pub author_id: Option<Option<i64>>,
     /// Disabling ends every session of this user.
+    #[serde(default, deserialize_with = "some")]
     pub disabled: Option<bool>,
 }
 
 fn check_password(errors: &mut Errors, password: &str) {
     let n = password.chars().count();
-    if n < MIN_PASSWORD_CHARS {
+    if password.trim().is_empty() && n > 0 {
+        errors.add("password", "must not be only spaces");
+    } else if n < MIN_PASSWORD_CHARS {
         errors.add(
             "password",
             format!("must be at least {MIN_PASSWORD_CHARS} characters"),
@@ -136,14 +143,17 @@ fn check_password(errors: &mut Errors, password: &str) {
 impl CreateUser {
     /// Trims, fills defaults and collects every field problem.
     pub fn validate(mut self) -> Result<Self, crate::error::AppError> {
-        self.email = self.email.trim().to_owned();
+        self.email = self.email.trim().to_lowercase();
         let mut errors = Errors::new();
         errors.email("email", &self.email);
         let name = self
             .display_name
             .take()
             .map(|n| n.trim().to_owned())
-            .unwrap_or_else(|| self.email.split('@').next().unwrap_or_default().to_owned());
+            .unwrap_or_else(|| {
+                let local = self.email.split('@').next().unwrap_or_default();
+                local.chars().take(100).collect()
+            });
         errors.text("display_name", &name, 1, 100, false);
         self.display_name = Some(name);
         check_password(&mut errors, &self.password);
@@ -157,7 +167,7 @@ impl UpdateUser {
     pub fn validate(mut self) -> Result<Self, crate::error::AppError> {
         let mut errors = Errors::new();
         if let Some(email) = &mut self.email {
-            *email = email.trim().to_owned();
+            *email = email.trim().to_lowercase();
             errors.email("email", email);
         }
         if let Some(name) = &mut self.display_name {
@@ -177,6 +187,7 @@ impl UpdateUser {
 #[into_params(parameter_in = Query)]
 pub struct UserFilters {
     /// Only users of this role.
+    #[param(inline)]
     pub role: Option<Role>,
     /// Sort keys, comma-separated, `-` for descending: `email`, `display_name`, `role`,
     /// `created_at`. Default `email`.

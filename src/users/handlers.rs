@@ -40,13 +40,16 @@ fn view_response(
         .json(view))
 }
 
-/// Links an account to a byline. Authors (bylines) arrive with the content API; until then no
-/// author exists, so any id is refused.
-fn check_author(_conn: &mut db::Conn, author_id: i64) -> Result<i32, AppError> {
-    Err(AppError::invalid(
-        "author_id",
-        format!("no author with id {author_id}"),
-    ))
+/// `author_id` if it names an author, else a `422`.
+fn check_author(conn: &mut db::Conn, author_id: i64) -> Result<i64, AppError> {
+    if crate::authors::queries::existing_ids(conn, &[author_id])?.is_empty() {
+        Err(AppError::invalid(
+            "author_id",
+            format!("no author with id {author_id}"),
+        ))
+    } else {
+        Ok(author_id)
+    }
 }
 
 /// List staff accounts
@@ -63,6 +66,8 @@ fn check_author(_conn: &mut db::Conn, author_id: i64) -> Result<i32, AppError> {
             ("Link" = String, description = "RFC 8288 links: `first`, `prev`, `next`, `last`."),
             ("ETag" = String, description = "Strong entity tag of this page.")
          )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 422, response = Unprocessable),
@@ -118,10 +123,10 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
-    Json(body): Json<CreateUser>,
+    body: Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Admin)?;
-    let body = body.validate()?;
+    let body = body.into_inner()?.validate()?;
     let row = create(&state, body).await?;
     let view = UserView::try_from(row)?;
     let mut res = view_response(actix_web::http::StatusCode::CREATED, &view)?;
@@ -208,7 +213,8 @@ pub async fn get_user(
     request_body = UpdateUser,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The updated account.", body = UserView),
+        (status = 200, description = "The updated account.", body = UserView,
+         headers(("ETag" = String, description = "The account's new entity tag."))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -226,11 +232,11 @@ pub async fn update_user(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
-    Json(body): Json<UpdateUser>,
+    body: Json<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Admin)?;
     let id = id.into_inner();
-    let body = body.validate()?;
+    let body = body.into_inner()?.validate()?;
     let if_match = etag::if_match(&req);
     let password_hash = match body.password.clone() {
         Some(pw) => Some(web::block(move || password::hash(&pw)).await??),

@@ -136,6 +136,52 @@ async fn the_sixth_failed_login_for_an_account_within_a_minute_is_429() {
 }
 
 #[actix_web::test]
+async fn a_parallel_burst_of_guesses_cannot_slip_past_the_throttle() {
+    let app = TestApp::spawn().await;
+    let attempts = (0..20).map(|i| {
+        let body = json!({"email": ADMIN_EMAIL, "password": format!("guess number {i}")});
+        let req = app.request(Method::POST, "/api/v1/auth/login", None);
+        async move { send(req, Some(&body)).await.status.as_u16() }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked, 5, "{statuses:?}");
+    assert_eq!(refused, 15, "{statuses:?}");
+}
+
+#[actix_web::test]
+async fn successful_logins_do_not_use_up_the_addresss_allowance() {
+    let app = TestApp::spawn().await;
+    for _ in 0..8 {
+        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    }
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_the_proxys_own_entry_is_the_client() {
+    let app = TestApp::spawn_with(|c| c.trust_proxy = true).await;
+    // The client forges the first entry anew each time; the proxy's entry stays the same.
+    for n in 1..=5 {
+        let req = app
+            .request(Method::POST, "/api/v1/auth/login", None)
+            .insert_header(("x-forwarded-for", format!("10.9.9.{n}, 203.0.113.7")));
+        let body = json!({"email": format!("u{n}@dateline.test"), "password": "wrong wrong wrong"});
+        assert_eq!(send(req, Some(&body)).await.status, 401);
+    }
+    let req = app
+        .request(Method::POST, "/api/v1/auth/login", None)
+        .insert_header(("x-forwarded-for", "10.9.9.99, 203.0.113.7"));
+    let body = json!({"email": "u6@dateline.test", "password": "wrong wrong wrong"});
+    send(req, Some(&body)).await.problem(429);
+    // Another client behind the same proxy is not affected.
+    let req = app
+        .request(Method::POST, "/api/v1/auth/login", None)
+        .insert_header(("x-forwarded-for", "203.0.113.8"));
+    assert_eq!(send(req, Some(&body)).await.status, 401);
+}
+
+#[actix_web::test]
 async fn failures_across_accounts_from_one_address_are_throttled_too() {
     let app = TestApp::spawn().await;
     for n in 1..=5 {

@@ -99,6 +99,35 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
 }
 
 #[actix_web::test]
+async fn a_compressed_answer_has_its_own_strong_etag_and_either_revalidates() {
+    let app = TestApp::spawn().await;
+    let req = app
+        .request(Method::GET, "/api-docs/openapi.json", None)
+        .no_decompress()
+        .insert_header(("accept-encoding", "identity"));
+    let plain = send(req, None).await;
+    assert_eq!(plain.header("content-encoding"), None);
+    let plain_tag = plain.header("etag").unwrap().to_owned();
+    let req = app
+        .request(Method::GET, "/api-docs/openapi.json", None)
+        .no_decompress()
+        .insert_header(("accept-encoding", "gzip"));
+    let gz = send(req, None).await;
+    let gz_tag = gz.header("etag").unwrap().to_owned();
+    assert_eq!(
+        gz_tag,
+        format!("{}-gzip\"", plain_tag.trim_end_matches('"'))
+    );
+    for tag in [&plain_tag, &gz_tag] {
+        let req = app
+            .request(Method::GET, "/api-docs/openapi.json", None)
+            .insert_header(("accept-encoding", "gzip"))
+            .insert_header(("if-none-match", tag.as_str()));
+        assert_eq!(send(req, None).await.status, 304, "{tag}");
+    }
+}
+
+#[actix_web::test]
 async fn docs_redirect_to_swagger_ui_served_from_the_binary() {
     let app = TestApp::spawn().await;
     let res = app.get("/docs", None).await;

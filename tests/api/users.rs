@@ -25,7 +25,10 @@ async fn admin_creates_a_user_who_can_then_log_in() {
         app.url(&format!("/api/v1/users/{id}"))
     );
     assert!(res.header("etag").is_some());
-    assert_eq!(user["email"], "Desk@IraqiNews.example");
+    assert_eq!(
+        user["email"], "desk@iraqinews.example",
+        "emails are kept in lower case"
+    );
     assert_eq!(user["display_name"], "Baghdad desk");
     assert_eq!(user["role"], "editor");
     assert_eq!(user["author_id"], json!(null));
@@ -36,13 +39,13 @@ async fn admin_creates_a_user_who_can_then_log_in() {
     assert_eq!(
         keys,
         [
-            "author_id",
-            "created_at",
-            "disabled",
-            "display_name",
-            "email",
             "id",
+            "email",
+            "display_name",
             "role",
+            "author_id",
+            "disabled",
+            "created_at",
             "updated_at"
         ]
     );
@@ -133,8 +136,8 @@ async fn unknown_and_read_only_fields_are_422_naming_them() {
     assert_eq!(
         p["errors"],
         json!([
-            {"field": "created_at", "message": "is read-only"},
             {"field": "id", "message": "is read-only"},
+            {"field": "created_at", "message": "is read-only"},
             {"field": "nickname", "message": "is not a field of this resource"}
         ])
     );
@@ -208,6 +211,61 @@ async fn only_admins_reach_users() {
     app.get("/api/v1/users", None).await.problem(401);
     app.post("/api/v1/users", &body, None).await.problem(401);
     app.delete("/api/v1/users/1", None).await.problem(401);
+}
+
+#[actix_web::test]
+async fn non_admins_learn_they_may_not_before_anything_about_their_body() {
+    let app = TestApp::spawn().await;
+    let (_, editor) = app.token_for(Role::Editor).await;
+    app.post("/api/v1/users", &json!({"bad": 1}), Some(&editor))
+        .await
+        .problem(403);
+    app.patch("/api/v1/users/1", &json!({"bad": 1}), Some(&editor))
+        .await
+        .problem(403);
+    let req = app
+        .request(Method::POST, "/api/v1/users", Some(&editor))
+        .content_type("text/plain");
+    send_raw(req, "x").await.problem(403);
+}
+
+#[actix_web::test]
+async fn null_for_a_field_that_cannot_be_null_is_422() {
+    let app = TestApp::spawn().await;
+    let id = app.user("n@dateline.test", Role::Author).await;
+    let admin = app.admin_token().await;
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &json!({"display_name": null, "role": null, "disabled": null}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["display_name"]);
+    assert_eq!(res.json()["errors"][0]["message"], "must not be null");
+}
+
+#[actix_web::test]
+async fn a_password_of_spaces_is_refused_and_long_emails_get_a_short_display_name() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let res = app
+        .post(
+            "/api/v1/users",
+            &json!({"email": "s@b.example", "role": "author", "password": " ".repeat(14)}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["password"]);
+    let long = format!("{}@b.example", "x".repeat(150));
+    let res = app
+        .post(
+            "/api/v1/users",
+            &json!({"email": long, "role": "author", "password": PASSWORD}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.ok()["display_name"].as_str().unwrap().len(), 100);
 }
 
 #[actix_web::test]

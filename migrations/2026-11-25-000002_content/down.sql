@@ -1,0 +1,13 @@
+ALTER TABLE users DROP COLUMN author_id;
+ALTER TABLE users ADD COLUMN author_id INTEGER;
+DROP TRIGGER articles_fts_update;
+DROP TRIGGER articles_fts_delete;
+DROP TRIGGER articles_fts_insert;
+DROP TABLE articles_fts;
+DROP TABLE article_sources;
+DROP TABLE article_tags;
+DROP TABLE article_authors;
+DROP TABLE articles;
+DROP TABLE tags;
+DROP TABLE sources;
+DROP TABLE authors;

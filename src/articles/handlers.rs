@@ -1,0 +1,468 @@
+//! `/api/v1/articles`.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::NaiveDateTime;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::app::AppState;
+use crate::articles::dto::{
+    ARTICLE_FIELDS, ARTICLE_INCLUDES, ARTICLE_SORTS, ArticleFilters, ArticleLinks, ArticleParams,
+    ArticleStatus, ArticleView, CreateArticle, StatusFilter, UpdateArticle,
+};
+use crate::articles::models::ArticleRow;
+use crate::articles::queries::{self, ListQuery, Scope};
+use crate::articles::render::{self, Rendered};
+use crate::articles::search;
+use crate::articles::service::{self, Stored};
+use crate::auth::{AuthUser, MaybeAuthUser, policy};
+use crate::authors::dto::AuthorView;
+use crate::db::{self, Conn};
+use crate::error::AppError;
+use crate::http::list::{self, ListBody, PageParams};
+use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
+};
+use crate::slug::IdOrSlug;
+use crate::sources::dto::SourceView;
+use crate::tags::dto::TagView;
+use crate::{authors, sources, tags};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_articles)
+        .service(create_article)
+        .service(get_article)
+        .service(update_article)
+        .service(delete_article);
+}
+
+/// Which related objects to embed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Include {
+    pub authors: bool,
+    pub tags: bool,
+    pub sources: bool,
+}
+
+impl Include {
+    fn parse(raw: Option<&str>) -> Result<(Self, Vec<&'static str>), AppError> {
+        let names = list::parse_names("include", raw, ARTICLE_INCLUDES)?.unwrap_or_default();
+        let include = Self {
+            authors: names.contains(&"authors"),
+            tags: names.contains(&"tags"),
+            sources: names.contains(&"sources"),
+        };
+        Ok((include, names))
+    }
+}
+
+/// `fields=` plus the embedded members, which a sparse fieldset keeps.
+fn fields_with(
+    raw: Option<&str>,
+    included: &[&'static str],
+) -> Result<Option<Vec<&'static str>>, AppError> {
+    Ok(list::parse_fields(raw, ARTICLE_FIELDS)?.map(|mut f| {
+        f.extend_from_slice(included);
+        f
+    }))
+}
+
+/// Builds the views of `rows`: their links, and the embedded objects `include` asks for,
+/// each kind loaded in one query (plus one for its article counts) whatever the page size.
+pub fn views(
+    conn: &mut Conn,
+    rows: Vec<ArticleRow>,
+    include: Include,
+    with_email: bool,
+    now: NaiveDateTime,
+) -> Result<Vec<ArticleView>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut links = queries::links(conn, &ids)?;
+    let all = |pick: fn(&ArticleLinks) -> &Vec<i64>| {
+        let mut v: Vec<i64> = links
+            .values()
+            .flat_map(|l| pick(l).iter().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let author_ids = all(|l| &l.author_ids);
+    let tag_ids = all(|l| &l.tag_ids);
+    let source_ids = all(|l| &l.source_ids);
+
+    let mut author_views: HashMap<i64, AuthorView> = HashMap::new();
+    if include.authors && !author_ids.is_empty() {
+        let counts = authors::queries::article_counts(conn, &author_ids, now)?;
+        for row in authors::queries::by_ids(conn, &author_ids)? {
+            let n = counts.get(&row.id).copied().unwrap_or(0);
+            author_views.insert(row.id, AuthorView::new(row, n, with_email));
+        }
+    }
+    let mut tag_views: HashMap<i64, TagView> = HashMap::new();
+    if include.tags && !tag_ids.is_empty() {
+        let counts = tags::queries::article_counts(conn, &tag_ids, now)?;
+        for row in tags::queries::by_ids(conn, &tag_ids)? {
+            let n = counts.get(&row.id).copied().unwrap_or(0);
+            tag_views.insert(row.id, TagView::new(row, n));
+        }
+    }
+    let mut source_views: HashMap<i64, SourceView> = HashMap::new();
+    if include.sources && !source_ids.is_empty() {
+        let counts = sources::queries::article_counts(conn, &source_ids, now)?;
+        for row in sources::queries::by_ids(conn, &source_ids)? {
+            let n = counts.get(&row.id).copied().unwrap_or(0);
+            source_views.insert(row.id, SourceView::new(row, n));
+        }
+    }
+
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let l = links.remove(&row.id).unwrap_or_default();
+            let authors = include.authors.then(|| pick(&l.author_ids, &author_views));
+            let tags = include.tags.then(|| pick(&l.tag_ids, &tag_views));
+            let sources = include.sources.then(|| pick(&l.source_ids, &source_views));
+            let mut view = ArticleView::new(row, l, now);
+            view.authors = authors;
+            view.tags = tags;
+            view.sources = sources;
+            view
+        })
+        .collect())
+}
+
+/// The views of `ids` found in `from`, in the order of `ids`.
+fn pick<V: Clone>(ids: &[i64], from: &HashMap<i64, V>) -> Vec<V> {
+    ids.iter().filter_map(|id| from.get(id).cloned()).collect()
+}
+
+fn not_found(key: &IdOrSlug) -> AppError {
+    AppError::NotFound(format!("No article `{key}`."))
+}
+
+/// The article named by `key` if `user` may see it (else `404`: an article one may not see
+/// does not exist for them).
+fn load_visible(
+    conn: &mut Conn,
+    key: &IdOrSlug,
+    user: Option<&AuthUser>,
+    now: NaiveDateTime,
+) -> Result<Stored, AppError> {
+    let stored = service::load(conn, key)?.ok_or_else(|| not_found(key))?;
+    if stored.is_public_at(now) || policy::may_read_unpublished(user, stored.owners()) {
+        Ok(stored)
+    } else {
+        Err(not_found(key))
+    }
+}
+
+/// List articles
+///
+/// What is public now (published, or scheduled and due), newest first. Filter by author, tag,
+/// source, dateline, publication time, or full-text search `q` (ranked by relevance unless
+/// `sort` is given). Staff may ask for other statuses with `status`. `include` embeds the
+/// authors, tags and sources beside their id arrays.
+#[utoipa::path(
+    tag = "articles",
+    params(PageParams, ArticleFilters),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of articles.", body = ListBody<ArticleView>,
+         headers(
+            ("X-Total-Count" = i64, description = "Articles in the whole filtered list."),
+            ("Link" = String, description = "RFC 8288 links: `first`, `prev`, `next`, `last`."),
+            ("ETag" = String, description = "Strong entity tag of this page."),
+            ("Cache-Control" = String, description = "`public, max-age=60` for anonymous readers, `private, no-store` for staff.")
+         )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    Query(paging): Query<PageParams>,
+    Query(filters): Query<ArticleFilters>,
+) -> Result<HttpResponse, AppError> {
+    let page = paging.validate()?;
+    let status = filters.status.unwrap_or(StatusFilter::Published);
+    let scope = match &user.0 {
+        None if status != StatusFilter::Published => {
+            return Err(AppError::Unauthorized(
+                "Only signed-in staff may list articles that are not published.".into(),
+            ));
+        }
+        None => Scope::Public,
+        Some(u) if u.is_editor() => Scope::All,
+        Some(u) => Scope::Own {
+            user_id: u.id,
+            author_id: u.author_id,
+        },
+    };
+    let sort = match filters
+        .sort
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(raw) => list::parse_sort(Some(raw), ARTICLE_SORTS, "-published_at")?,
+        None => Vec::new(),
+    };
+    let (include, included) = Include::parse(filters.include.as_deref())?;
+    let fields = fields_with(filters.fields.as_deref(), &included)?;
+    let q = filters
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty());
+    let fts = q.and_then(search::fts_query);
+    let query = ListQuery {
+        scope,
+        status,
+        author: filters.author.as_deref().map(IdOrSlug::parse),
+        tag: filters.tag.as_deref().map(IdOrSlug::parse),
+        source: filters.source.as_deref().map(IdOrSlug::parse),
+        dateline: filters.dateline.map(|d| d.trim().to_owned()),
+        published_after: filters.published_after.map(|t| t.naive_utc()),
+        published_before: filters.published_before.map(|t| t.naive_utc()),
+        fts,
+        sort,
+        now: db::now(),
+    };
+    let with_email = user.0.is_some();
+    // A search with nothing searchable in it (only symbols) finds nothing.
+    let nothing_to_find = q.is_some() && query.fts.is_none();
+    let (views, total) = if nothing_to_find {
+        (Vec::new(), 0)
+    } else {
+        db::read(&state.pool, move |conn| {
+            let (rows, total) = queries::list(conn, &query, page)?;
+            Ok((views(conn, rows, include, with_email, query.now)?, total))
+        })
+        .await?
+    };
+    list::page_response(
+        &req,
+        &state.config.public_url,
+        page,
+        total,
+        views,
+        fields.as_deref(),
+        read_cache(user.0.is_none()),
+    )
+}
+
+/// Read an article
+///
+/// An article by id or slug. Anonymous readers see only what is public now; staff also see
+/// drafts, scheduled and archived articles within their role. `include` embeds the authors,
+/// tags and sources.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-workshop-in-qaim-killing-14"),
+        ArticleParams
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The article.", body = ArticleView,
+         headers(
+            ("ETag" = String, description = "Strong entity tag; send it in `If-Match` to update safely."),
+            ("Cache-Control" = String, description = "`public, max-age=60` for anonymous readers, `private, no-store` for staff.")
+         )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[get("/articles/{id_or_slug}")]
+pub async fn get_article(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    key: web::Path<String>,
+    Query(params): Query<ArticleParams>,
+) -> Result<HttpResponse, AppError> {
+    let (include, included) = Include::parse(params.include.as_deref())?;
+    let fields = fields_with(params.fields.as_deref(), &included)?;
+    let key = IdOrSlug::parse(&key);
+    let anonymous = user.0.is_none();
+    let view = db::read(&state.pool, move |conn| {
+        let now = db::now();
+        let stored = load_visible(conn, &key, user.0.as_ref(), now)?;
+        let mut views = views(conn, vec![stored.row], include, !anonymous, now)?;
+        views
+            .pop()
+            .ok_or_else(|| AppError::internal("article view went missing"))
+    })
+    .await?;
+    // An anonymous reader only ever gets public content: cacheable by anyone.
+    json_response(
+        StatusCode::OK,
+        &view,
+        fields.as_deref(),
+        read_cache(anonymous),
+    )
+}
+
+/// Validates a change and renders its new body off the async threads, before the write
+/// transaction.
+async fn prepare(
+    change: Result<UpdateArticle, AppError>,
+) -> Result<(UpdateArticle, Option<Rendered>), AppError> {
+    let mut change = change?;
+    service::validate(&mut change)?;
+    let rendered = match change.body.clone() {
+        Some(markdown) => Some(web::block(move || render::render(&markdown)).await?),
+        None => None,
+    };
+    Ok((change, rendered))
+}
+
+/// Create an article
+///
+/// Any staff member may create articles; authors only drafts (`403` for another status).
+/// The slug is derived from the title when left out; the body is Markdown, rendered to
+/// sanitized HTML. The byline defaults to the caller's own.
+#[utoipa::path(
+    tag = "articles",
+    request_body = CreateArticle,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The article was created.", body = ArticleView,
+         headers(("Location" = String, description = "The new article's URL."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Json<CreateArticle>,
+) -> Result<HttpResponse, AppError> {
+    let (change, rendered) = prepare(body.into_inner().map(UpdateArticle::from)).await?;
+    let view = db::write(&state.pool, move |conn| {
+        let now = db::now();
+        let stored = service::save(conn, Some(&user), None, change, rendered, now)?;
+        Ok(ArticleView::new(stored.row, stored.links, now))
+    })
+    .await?;
+    created(&state, "articles", view.id, &view)
+}
+
+/// Update an article
+///
+/// Absent fields keep their value; `null` clears a nullable one. Editors and admins may
+/// change any article; authors only their own drafts, and only as drafts. Setting `status`
+/// publishes (`published_at` defaults to now), schedules (`published_at` in the future
+/// required) or archives.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-workshop-in-qaim-killing-14"),
+        ("If-Match" = Option<String>, Header, description = "Apply only if the article's ETag still matches (else `412`).")
+    ),
+    request_body = UpdateArticle,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated article.", body = ArticleView,
+         headers(("ETag" = String, description = "The article's new entity tag."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[patch("/articles/{id_or_slug}")]
+pub async fn update_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    key: web::Path<String>,
+    body: Json<UpdateArticle>,
+) -> Result<HttpResponse, AppError> {
+    let key = IdOrSlug::parse(&key);
+    let if_match = etag::if_match(&req);
+    let prepared = prepare(body.into_inner()).await;
+    let view = db::write(&state.pool, move |conn| {
+        let now = db::now();
+        let current = load_visible(conn, &key, Some(&user), now)?;
+        policy::require_edit_article(
+            &user,
+            current.owners(),
+            current.status_at(now) == ArticleStatus::Draft,
+        )?;
+        let (change, rendered) = prepared?;
+        let before = ArticleView::new(current.row.clone(), current.links.clone(), now);
+        etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
+        let stored = service::save(conn, Some(&user), Some(&current), change, rendered, now)?;
+        Ok(ArticleView::new(stored.row, stored.links, now))
+    })
+    .await?;
+    json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
+}
+
+/// Delete an article
+///
+/// Editors and admins may delete any article; authors only their own drafts.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-workshop-in-qaim-killing-14"),
+        ("If-Match" = Option<String>, Header, description = "Delete only if the article's ETag still matches (else `412`).")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The article is gone."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[delete("/articles/{id_or_slug}")]
+pub async fn delete_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    key: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let key = IdOrSlug::parse(&key);
+    let if_match = etag::if_match(&req);
+    db::write(&state.pool, move |conn| {
+        let now = db::now();
+        let current = load_visible(conn, &key, Some(&user), now)?;
+        policy::require_edit_article(
+            &user,
+            current.owners(),
+            current.status_at(now) == ArticleStatus::Draft,
+        )?;
+        let before = ArticleView::new(current.row.clone(), current.links.clone(), now);
+        etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
+        queries::delete(conn, current.row.id)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,168 @@
+//! From an article's Markdown body to what readers get: sanitized HTML, a plain-text excerpt,
+//! a word count and a reading time.
+
+use std::sync::OnceLock;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+/// Words a reader reads per minute, for `reading_time_minutes`.
+pub const WORDS_PER_MINUTE: usize = 200;
+/// The length an automatic excerpt aims for, in characters.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// What the body renders to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub excerpt: String,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// The sanitizer: ammonia's defaults (no script or style, no event handlers, no
+/// `javascript:` or `data:` URLs), links get `rel="noopener noreferrer"`.
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_generic_attributes(["id"])
+            .link_rel(Some("noopener noreferrer"));
+        b
+    })
+}
+
+/// Renders Markdown to sanitized HTML.
+pub fn html(markdown: &str) -> String {
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut raw, Parser::new_ext(markdown, options()));
+    sanitizer().clean(&raw).to_string()
+}
+
+/// The readable text of a Markdown body: what a reader sees, without markup, one space
+/// between words.
+pub fn plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    let mut in_code_block = false;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Text(t) | Event::Code(t) if !in_code_block => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::BlockQuote(_),
+            ) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first ~[`EXCERPT_CHARS`] characters of `text`, cut at a word, with `…` when cut.
+pub fn excerpt(text: &str) -> String {
+    if text.chars().count() <= EXCERPT_CHARS {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        if out.chars().count() + word.chars().count() + 1 > EXCERPT_CHARS {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = text.chars().take(EXCERPT_CHARS).collect();
+    }
+    let trimmed = out.trim_end_matches(|c: char| c.is_ascii_punctuation() && c != ')' && c != '"');
+    format!("{trimmed}…")
+}
+
+/// Renders everything at once.
+pub fn render(markdown: &str) -> Rendered {
+    let text = plain_text(markdown);
+    let words = text.split_whitespace().count();
+    Rendered {
+        html: html(markdown),
+        excerpt: excerpt(&text),
+        word_count: i32::try_from(words).unwrap_or(i32::MAX),
+        reading_time_minutes: i32::try_from(words.div_ceil(WORDS_PER_MINUTE)).unwrap_or(i32::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_renders_to_html() {
+        let html = html("**Qaim** — see [the map](https://example.com/map).\n\n- one\n- two");
+        assert!(html.contains("<strong>Qaim</strong>"), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="https://example.com/map" rel="noopener noreferrer">the map</a>"#
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<li>one</li>"), "{html}");
+    }
+
+    #[test]
+    fn scripts_handlers_and_javascript_urls_are_removed() {
+        let evil = "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n\
+                    [click](javascript:alert(1)) <a href=\"JaVaScRiPt:alert(1)\">x</a>\n\n\
+                    <iframe src=\"https://evil.example\"></iframe><svg onload=alert(1)></svg>\n\n\
+                    <p style=\"background:url(javascript:alert(1))\" onclick=\"x()\">hi</p>";
+        let html = html(evil).to_lowercase();
+        for bad in [
+            "<script",
+            "onerror",
+            "onload",
+            "onclick",
+            "javascript:",
+            "<iframe",
+            "<svg",
+            "style=",
+        ] {
+            assert!(!html.contains(bad), "{bad} survived in {html}");
+        }
+        assert!(html.contains("hi"));
+    }
+
+    #[test]
+    fn plain_text_drops_markup_and_code_blocks() {
+        let text = plain_text(
+            "# Qaim\n\nJets *struck* a `workshop`.\n\n```\nlet x = 1;\n```\n\n> Bear with us.",
+        );
+        assert_eq!(text, "Qaim Jets struck a workshop. Bear with us.");
+    }
+
+    #[test]
+    fn excerpts_are_cut_at_a_word_with_an_ellipsis() {
+        let short = "Fourteen militants were killed.";
+        assert_eq!(excerpt(short), short);
+        let long = "word ".repeat(100);
+        let e = excerpt(long.trim());
+        assert!(e.ends_with("word…"), "{e}");
+        assert!(e.chars().count() <= EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn word_count_and_reading_time() {
+        let r = render(&"news ".repeat(401));
+        assert_eq!(r.word_count, 401);
+        assert_eq!(r.reading_time_minutes, 3);
+        let empty = render("");
+        assert_eq!((empty.word_count, empty.reading_time_minutes), (0, 0));
+        assert_eq!(render("One word").reading_time_minutes, 1);
+    }
+}
