@@ -22,6 +22,7 @@ pub const PASSWORD: &str = "a long enough password";
 pub struct TestApp {
     pub base: String,
     pub client: awc::Client,
+    pub state: AppState,
     _dir: TempDir,
     handle: ServerHandle,
 }
@@ -125,7 +126,8 @@ impl TestApp {
         config.public_url = format!("http://127.0.0.1:{port}");
         adjust(&mut config);
         let state = AppState::init(config).await.expect("app state");
-        let server = HttpServer::new(move || app(state.clone()))
+        let server_state = state.clone();
+        let server = HttpServer::new(move || app(server_state.clone()))
             .workers(1)
             .disable_signals()
             .shutdown_timeout(1)
@@ -141,9 +143,22 @@ impl TestApp {
         Self {
             base: format!("http://127.0.0.1:{port}"),
             client,
+            state,
             _dir: dir,
             handle,
         }
+    }
+
+    /// POSTs `body` to `path` as `token`, asserts `201`, returns the created object.
+    pub async fn create(&self, path: &str, body: Value, token: &str) -> Value {
+        let res = self.post(path, &body, Some(token)).await;
+        assert_eq!(res.status, 201, "POST {path} {body}: {}", res.text());
+        res.json()
+    }
+
+    /// The SQL statements the app's database connections have run so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -219,6 +234,26 @@ impl Drop for TestApp {
         let handle = self.handle.clone();
         actix_web::rt::spawn(async move { handle.stop(false).await });
     }
+}
+
+/// The ids of a list answer's `data`.
+pub fn ids(list: &Value) -> Vec<i64> {
+    list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|item| item["id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// The `slug`s of a list answer's `data`.
+pub fn slugs(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|item| item["slug"].as_str().expect("slug").to_owned())
+        .collect()
 }
 
 /// The access token of a token pair body.

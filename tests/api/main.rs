@@ -2,7 +2,9 @@
 //! temp-file SQLite database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod articles;
 mod auth;
+mod catalog;
 mod helpers;
 mod ops;
 mod users;

@@ -416,3 +416,80 @@ fn serve_creates_its_database_and_shuts_down_gracefully_on_sigterm() {
     assert!(log.contains("shutting down gracefully"), "{log}");
     assert!(log.contains("stopped"), "{log}");
 }
+
+#[actix_web::test]
+async fn seed_demo_loads_a_living_newsroom_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dateline(dir.path())
+        .args(["seed", "--demo"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("12 articles"));
+    let again = dateline(dir.path())
+        .args(["seed", "--demo"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already there"));
+    let no_flag = dateline(dir.path()).arg("seed").output().unwrap();
+    assert!(!no_flag.status.success());
+
+    let app = TestApp::spawn_with(|c| c.database_path = dir.path().join("db/dateline.db")).await;
+    let public = app
+        .get("/api/v1/articles?include=authors,tags,sources", None)
+        .await
+        .ok();
+    assert_eq!(public["meta"]["total"], 7);
+    let admin = app.admin_token().await;
+    let everything = app
+        .get("/api/v1/articles?status=any&per_page=100", Some(&admin))
+        .await
+        .ok();
+    assert_eq!(everything["meta"]["total"], 12);
+    let statuses: std::collections::BTreeSet<String> = everything["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        ["archived", "draft", "published", "scheduled"]
+    );
+    let lead = app
+        .get(
+            &format!(
+                "/api/v1/articles/{}?include=sources",
+                dateline::seed::LEAD_SLUG
+            ),
+            None,
+        )
+        .await
+        .ok();
+    assert_eq!(lead["dateline"], "Qaim");
+    let sources: Vec<&str> = lead["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "IraqiNews.com",
+            "Alsumaria News",
+            "Mawazin News",
+            "War Media Cell"
+        ]
+    );
+    let search = app
+        .get("/api/v1/articles?q=%22black%20stain%22", None)
+        .await
+        .ok();
+    assert_eq!(slugs(&search), [dateline::seed::LEAD_SLUG]);
+}
