@@ -23,9 +23,11 @@ use crate::error::{AppError, problem_for_bare_errors};
 use crate::http::TrustProxy;
 use crate::http::middleware::{entity_tag, not_modified, request_log};
 use crate::http::routes::{self, RouteTable};
+use crate::images::Media;
+use crate::images::storage::LocalStore;
 use crate::openapi::{self, ApiDoc};
 use crate::users::dto::CreateUser;
-use crate::{articles, auth, authors, health, sources, tags, users};
+use crate::{articles, auth, authors, health, images, sources, tags, users};
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -40,6 +42,8 @@ pub struct AppState {
     pub login_throttle: Arc<SlidingWindow>,
     /// Statements run so far by the pool's connections.
     pub statements: db::StatementCounter,
+    /// Uploaded images and their renditions.
+    pub media: Arc<Media>,
 }
 
 /// Failures that stop the service from starting.
@@ -54,6 +58,11 @@ pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
+        source: std::io::Error,
+    },
+    #[error("media folder {path}: {source}")]
+    Media {
+        path: String,
         source: std::io::Error,
     },
     #[error("server: {0}")]
@@ -75,7 +84,12 @@ impl AppState {
             tracing::info!(migrations = ?applied, "database migrated");
         }
         let secret = tokens::load_or_create_secret(&config)?;
+        let store = LocalStore::new(&config.media_dir).map_err(|source| StartError::Media {
+            path: config.media_dir.display().to_string(),
+            source,
+        })?;
         Ok(Self {
+            media: Arc::new(Media::new(Box::new(store))),
             keys: Arc::new(TokenKeys::new(&secret)),
             config: Arc::new(config),
             pool,
@@ -119,6 +133,7 @@ fn routes(cfg: &mut ServiceConfig) {
         scope("/api/v1")
             .configure(articles::configure)
             .configure(authors::configure)
+            .configure(images::configure)
             .configure(sources::configure)
             .configure(tags::configure)
             .configure(auth::configure)

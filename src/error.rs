@@ -95,6 +95,9 @@ pub enum AppError {
     /// 412: an `If-Match` precondition did not hold.
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
+    /// 416: a `Range` outside the file.
+    #[error("range not satisfiable: {0}")]
+    RangeNotSatisfiable(String),
     /// 413: the body is larger than this endpoint accepts.
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
@@ -149,6 +152,7 @@ impl AppError {
             | Self::Conflict(d)
             | Self::PreconditionFailed(d)
             | Self::PayloadTooLarge(d)
+            | Self::RangeNotSatisfiable(d)
             | Self::UnsupportedMediaType(d)
             | Self::Unavailable(d) => d.clone(),
             Self::Validation { detail, .. } | Self::TooManyRequests { detail, .. } => {
@@ -195,6 +199,7 @@ impl ResponseError for AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod images;
 pub mod openapi;
 pub mod seed;
 pub mod slug;

@@ -38,6 +38,7 @@ refuse lost updates (`412`).",
         (name = "authors", description = "Bylines."),
         (name = "sources", description = "The agencies and outlets stories come from or cite."),
         (name = "tags", description = "The topics stories are filed under."),
+        (name = "images", description = "Photos with alt text, caption and credit: uploads checked by their bytes and stripped of location metadata, served with long-lived caching, `Range` and resized renditions."),
         (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "users", description = "Staff accounts (admin only)."),
         (name = "operations", description = "Health of the running service.")

@@ -295,6 +295,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Seeded>, AppError> {
                 bio: Some((*bio).to_owned()),
                 email: None,
                 website: None,
+                avatar_image_id: None,
             };
             author_ids.push(crate::authors::handlers::create(conn, body, None)?.id);
             seeded.authors += 1;

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::articles::models::ArticleRow;
 use crate::authors::dto::AuthorView;
 use crate::http::json::{double_option, some};
+use crate::images::dto::ImageView;
 use crate::sources::dto::SourceView;
 use crate::tags::dto::TagView;
 
@@ -71,6 +72,7 @@ pub struct ArticleLinks {
     "reading_time_minutes": 3,
     "comments_enabled": true,
     "comment_count": 0,
+    "feature_image_id": 7,
     "author_ids": [3],
     "tag_ids": [1, 4],
     "source_ids": [1, 2, 3]
@@ -109,6 +111,9 @@ pub struct ArticleView {
     /// Approved comments.
     #[schema(example = 0)]
     pub comment_count: i32,
+    /// The picture shown with the story.
+    #[schema(example = 7)]
+    pub feature_image_id: Option<i64>,
     /// The byline, in order.
     #[schema(example = json!([3]))]
     pub author_ids: Vec<i64>,
@@ -126,6 +131,10 @@ pub struct ArticleView {
     /// With `include=sources`: in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<SourceView>>,
+    /// With `include=feature_image`: the image's metadata and `url` (`null` when there is none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ImageView>, nullable)]
+    pub feature_image: Option<Option<ImageView>>,
 }
 
 impl ArticleView {
@@ -152,12 +161,14 @@ impl ArticleView {
             reading_time_minutes: row.reading_time_minutes,
             comments_enabled: row.comments_enabled,
             comment_count: row.comment_count,
+            feature_image_id: row.feature_image_id,
             author_ids: links.author_ids,
             tag_ids: links.tag_ids,
             source_ids: links.source_ids,
             authors: None,
             tags: None,
             sources: None,
+            feature_image: None,
         }
     }
 }
@@ -187,7 +198,7 @@ pub const ARTICLE_FIELDS: &[&str] = &[
 /// The sort keys of the articles list.
 pub const ARTICLE_SORTS: &[&str] = &["published_at", "updated_at", "created_at", "title"];
 /// What `include=` may name.
-pub const ARTICLE_INCLUDES: &[&str] = &["authors", "tags", "sources"];
+pub const ARTICLE_INCLUDES: &[&str] = &["authors", "tags", "sources", "feature_image"];
 
 /// A new article. Only `title` is required; it starts as a draft.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -220,6 +231,8 @@ pub struct CreateArticle {
     pub published_at: Option<DateTime<Utc>>,
     /// `true` when left out.
     pub comments_enabled: Option<bool>,
+    /// The picture shown with the story (an uploaded image's id).
+    pub feature_image_id: Option<i64>,
     /// The byline, in order; defaults to the caller's own byline, if they have one. A
     /// published or scheduled article needs at least one author.
     pub author_ids: Option<Vec<i64>>,
@@ -256,6 +269,10 @@ pub struct UpdateArticle {
     pub published_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "some")]
     pub comments_enabled: Option<bool>,
+    /// `null` removes the picture.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub feature_image_id: Option<Option<i64>>,
     /// Replaces the byline.
     #[serde(default, deserialize_with = "some")]
     pub author_ids: Option<Vec<i64>>,
@@ -278,6 +295,7 @@ impl From<CreateArticle> for UpdateArticle {
             status: c.status,
             published_at: c.published_at.map(Some),
             comments_enabled: c.comments_enabled,
+            feature_image_id: c.feature_image_id.map(Some),
             author_ids: c.author_ids,
             tag_ids: c.tag_ids,
             source_ids: c.source_ids,
@@ -337,7 +355,7 @@ pub struct ArticleFilters {
     #[param(example = "id,slug,title,published_at")]
     pub fields: Option<String>,
     /// Embed related objects beside the id arrays: a comma list of `authors`, `tags`,
-    /// `sources`.
+    /// `sources`, `feature_image`.
     #[param(example = "authors,tags")]
     pub include: Option<String>,
 }
@@ -349,7 +367,7 @@ pub struct ArticleParams {
     /// Sparse fieldset: a comma list of article fields to return.
     #[param(example = "id,slug,title,body_html")]
     pub fields: Option<String>,
-    /// Embed related objects: a comma list of `authors`, `tags`, `sources`.
+    /// Embed related objects: a comma list of `authors`, `tags`, `sources`, `feature_image`.
     #[param(example = "authors,sources")]
     pub include: Option<String>,
 }

@@ -23,6 +23,7 @@ use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageParams};
 use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
+use crate::images::dto::ImageView;
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
@@ -46,6 +47,7 @@ pub struct Include {
     pub authors: bool,
     pub tags: bool,
     pub sources: bool,
+    pub feature_image: bool,
 }
 
 impl Include {
@@ -55,6 +57,7 @@ impl Include {
             authors: names.contains(&"authors"),
             tags: names.contains(&"tags"),
             sources: names.contains(&"sources"),
+            feature_image: names.contains(&"feature_image"),
         };
         Ok((include, names))
     }
@@ -78,6 +81,7 @@ pub fn views(
     rows: Vec<ArticleRow>,
     include: Include,
     with_email: bool,
+    public_url: &str,
     now: NaiveDateTime,
 ) -> Result<Vec<ArticleView>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -120,9 +124,21 @@ pub fn views(
         }
     }
 
+    let mut image_views: HashMap<i64, ImageView> = HashMap::new();
+    let image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();
+    if include.feature_image && !image_ids.is_empty() {
+        for row in crate::images::queries::by_ids(conn, &image_ids)? {
+            image_views.insert(row.id, ImageView::new(row, public_url));
+        }
+    }
+
     Ok(rows
         .into_iter()
         .map(|row| {
+            let feature_image = include.feature_image.then(|| {
+                row.feature_image_id
+                    .and_then(|id| image_views.get(&id).cloned())
+            });
             let l = links.remove(&row.id).unwrap_or_default();
             let authors = include.authors.then(|| pick(&l.author_ids, &author_views));
             let tags = include.tags.then(|| pick(&l.tag_ids, &tag_views));
@@ -131,6 +147,7 @@ pub fn views(
             view.authors = authors;
             view.tags = tags;
             view.sources = sources;
+            view.feature_image = feature_image;
             view
         })
         .collect())
@@ -166,7 +183,7 @@ fn load_visible(
 /// What is public now (published, or scheduled and due), newest first. Filter by author, tag,
 /// source, dateline, publication time, or full-text search `q` (ranked by relevance unless
 /// `sort` is given). Staff may ask for other statuses with `status`. `include` embeds the
-/// authors, tags and sources beside their id arrays.
+/// authors, tags, sources and feature image beside their ids.
 #[utoipa::path(
     tag = "articles",
     params(PageParams, ArticleFilters),
@@ -239,6 +256,7 @@ pub async fn list_articles(
         now: db::now(),
     };
     let with_email = user.0.is_some();
+    let public_url = state.config.public_url.clone();
     // A search with nothing searchable in it (only symbols) finds nothing.
     let nothing_to_find = q.is_some() && query.fts.is_none();
     let (views, total) = if nothing_to_find {
@@ -246,7 +264,10 @@ pub async fn list_articles(
     } else {
         db::read(&state.pool, move |conn| {
             let (rows, total) = queries::list(conn, &query, page)?;
-            Ok((views(conn, rows, include, with_email, query.now)?, total))
+            Ok((
+                views(conn, rows, include, with_email, &public_url, query.now)?,
+                total,
+            ))
         })
         .await?
     };
@@ -265,7 +286,7 @@ pub async fn list_articles(
 ///
 /// An article by id or slug. Anonymous readers see only what is public now; staff also see
 /// drafts, scheduled and archived articles within their role. `include` embeds the authors,
-/// tags and sources.
+/// tags, sources and feature image.
 #[utoipa::path(
     tag = "articles",
     params(
@@ -297,10 +318,18 @@ pub async fn get_article(
     let fields = fields_with(params.fields.as_deref(), &included)?;
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
+    let public_url = state.config.public_url.clone();
     let view = db::read(&state.pool, move |conn| {
         let now = db::now();
         let stored = load_visible(conn, &key, user.0.as_ref(), now)?;
-        let mut views = views(conn, vec![stored.row], include, !anonymous, now)?;
+        let mut views = views(
+            conn,
+            vec![stored.row],
+            include,
+            !anonymous,
+            &public_url,
+            now,
+        )?;
         views
             .pop()
             .ok_or_else(|| AppError::internal("article view went missing"))

@@ -26,6 +26,7 @@ pub struct ArticleRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub feature_image_id: Option<i64>,
 }
 
 /// Every stored column of an article but its id and counters: what an insert writes and an
@@ -46,6 +47,7 @@ pub struct ArticleFields {
     pub word_count: i32,
     pub reading_time_minutes: i32,
     pub comments_enabled: bool,
+    pub feature_image_id: Option<i64>,
     pub updated_at: NaiveDateTime,
 }
 

@@ -201,6 +201,11 @@ pub fn save(
             &sources::queries::existing_ids(conn, ids)?,
         );
     }
+    if let Some(Some(image)) = change.feature_image_id {
+        if !crate::images::queries::exists(conn, image)? {
+            errors.add("feature_image_id", format!("no image with id {image}"));
+        }
+    }
 
     // The status workflow and its date.
     let given_date = change.published_at.map(|d| d.map(stored_time));
@@ -307,6 +312,9 @@ pub fn save(
             .comments_enabled
             .or(current.map(|c| c.row.comments_enabled))
             .unwrap_or(true),
+        feature_image_id: change
+            .feature_image_id
+            .unwrap_or_else(|| current.and_then(|c| c.row.feature_image_id)),
         updated_at: now,
     };
     let row = match current {

@@ -14,7 +14,7 @@ use crate::validate::Errors;
 #[schema(example = json!({
     "id": 3, "slug": "samir-khalil", "name": "Samir Khalil",
     "bio": "Covers security in Anbar province from Baghdad.",
-    "email": "samir.khalil@iraqinews.example", "website": null,
+    "email": "samir.khalil@iraqinews.example", "website": null, "avatar_image_id": null,
     "article_count": 31, "created_at": "2017-11-01T09:30:00Z", "updated_at": "2017-11-01T09:30:00Z"
 }))]
 pub struct AuthorView {
@@ -30,6 +30,8 @@ pub struct AuthorView {
     #[schema(value_type = Option<String>, nullable, example = "samir.khalil@iraqinews.example")]
     pub email: Option<Option<String>>,
     pub website: Option<String>,
+    /// The author's picture (an uploaded image's id).
+    pub avatar_image_id: Option<i64>,
     /// Public articles with this author on the byline.
     #[schema(example = 31)]
     pub article_count: i64,
@@ -47,6 +49,7 @@ impl AuthorView {
             bio: row.bio,
             email: with_email.then_some(row.email),
             website: row.website,
+            avatar_image_id: row.avatar_image_id,
             article_count,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -83,6 +86,8 @@ pub struct CreateAuthor {
     /// Contact address, shown to staff only.
     pub email: Option<String>,
     pub website: Option<String>,
+    /// The author's picture (an uploaded image's id).
+    pub avatar_image_id: Option<i64>,
 }
 
 /// Changes to a byline; absent fields keep their value, `null` clears.
@@ -103,6 +108,10 @@ pub struct UpdateAuthor {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub website: Option<Option<String>>,
+    /// `null` removes the picture.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub avatar_image_id: Option<Option<i64>>,
 }
 
 fn check(

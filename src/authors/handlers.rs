@@ -174,12 +174,24 @@ pub async fn create_author(
     created(&state, "authors", view.id, &view)
 }
 
+/// `422` unless `image` names an uploaded image.
+fn check_avatar(conn: &mut db::Conn, image: Option<i64>) -> Result<(), AppError> {
+    match image {
+        Some(id) if !crate::images::queries::exists(conn, id)? => Err(AppError::invalid(
+            "avatar_image_id",
+            format!("no image with id {id}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Creates a validated author (shared with the demo seed).
 pub fn create(
     conn: &mut db::Conn,
     body: CreateAuthor,
     created_by: Option<i64>,
 ) -> Result<AuthorRow, AppError> {
+    check_avatar(conn, body.avatar_image_id)?;
     let slug = slug::choose(
         conn,
         body.slug.as_deref(),
@@ -197,6 +209,7 @@ pub fn create(
             bio: body.bio,
             email: body.email,
             website: body.website,
+            avatar_image_id: body.avatar_image_id,
             created_by,
             created_at: now,
             updated_at: now,
@@ -243,6 +256,7 @@ pub async fn update_author(
         let own_byline = user.author_id == Some(current.id);
         policy::require_edit_owned(&user, current.created_by, own_byline)?;
         let body = body.into_inner()?.validate()?;
+        check_avatar(conn, body.avatar_image_id.flatten())?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         if let Some(s) = &body.slug {
             if queries::slug_taken(conn, s, Some(current.id))? {
@@ -257,6 +271,7 @@ pub async fn update_author(
             bio: body.bio,
             email: body.email,
             website: body.website,
+            avatar_image_id: body.avatar_image_id,
             updated_at: Some(db::now()),
         };
         let row = queries::update(conn, current.id, &changes)?;

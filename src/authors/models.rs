@@ -17,6 +17,7 @@ pub struct AuthorRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub avatar_image_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -27,6 +28,7 @@ pub struct NewAuthor {
     pub bio: Option<String>,
     pub email: Option<String>,
     pub website: Option<String>,
+    pub avatar_image_id: Option<i64>,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -40,5 +42,6 @@ pub struct AuthorChanges {
     pub bio: Option<Option<String>>,
     pub email: Option<Option<String>>,
     pub website: Option<Option<String>>,
+    pub avatar_image_id: Option<Option<i64>>,
     pub updated_at: Option<NaiveDateTime>,
 }

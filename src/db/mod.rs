@@ -56,9 +56,10 @@ impl Instrumentation for StatementCounter {
 impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         conn.set_instrumentation(self.0.clone());
+        // WAL is a property of the database file, switched on once in `open_counted_pool`
+        // (switching it needs a moment alone with the file); every connection runs in it.
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {};
-             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;",
             BUSY_TIMEOUT.as_millis()
@@ -77,6 +78,8 @@ pub enum SetupError {
     },
     #[error("cannot open the database: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot open the database: {0}")]
+    Open(String),
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
 }
@@ -98,7 +101,18 @@ pub fn open_counted_pool(
             source,
         })?;
     }
-    let manager = ConnectionManager::<Conn>::new(path.to_string_lossy());
+    let url = path.to_string_lossy().into_owned();
+    {
+        let mut first =
+            Conn::establish(&url).map_err(|e| SetupError::Open(format!("{url}: {e}")))?;
+        first
+            .batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
+                BUSY_TIMEOUT.as_millis()
+            ))
+            .map_err(|e| SetupError::Open(format!("cannot switch {url} to WAL: {e}")))?;
+    }
+    let manager = ConnectionManager::<Conn>::new(url);
     let pool = Pool::builder()
         .max_size(max_size)
         // SQLite connections to a local file do not go stale; skip the `SELECT 1` per checkout.
@@ -156,4 +170,53 @@ pub fn contains_pattern(text: &str) -> String {
 /// The current time as stored: UTC, whole seconds.
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(diesel::QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = BigInt)]
+        value: i64,
+    }
+
+    fn setting(conn: &mut Conn, pragma: &str, column: &str) -> i64 {
+        diesel::sql_query(format!("SELECT {column} AS value FROM pragma_{pragma}()"))
+            .get_result::<Setting>(conn)
+            .unwrap()
+            .value
+    }
+
+    #[test]
+    fn every_pooled_connection_gets_wal_foreign_keys_busy_timeout_and_normal_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open_pool(&dir.path().join("t.db"), 3).unwrap();
+        migrate(&pool).unwrap();
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = pool.get().unwrap();
+            let mode = diesel::sql_query("PRAGMA journal_mode")
+                .get_result::<Mode>(&mut conn)
+                .unwrap();
+            assert_eq!(mode.journal_mode, "wal");
+            assert_eq!(setting(&mut conn, "foreign_keys", "foreign_keys"), 1);
+            assert_eq!(setting(&mut conn, "busy_timeout", "timeout"), 5000);
+            assert_eq!(
+                setting(&mut conn, "synchronous", "synchronous"),
+                1,
+                "NORMAL"
+            );
+            held.push(conn);
+        }
+    }
 }

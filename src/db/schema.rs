@@ -44,6 +44,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        feature_image_id -> Nullable<BigInt>,
     }
 }
 
@@ -55,6 +56,24 @@ diesel::table! {
         bio -> Nullable<Text>,
         email -> Nullable<Text>,
         website -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        avatar_image_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    images (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        mime_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        size_bytes -> Integer,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -126,7 +145,10 @@ diesel::joinable!(article_sources -> articles (article_id));
 diesel::joinable!(article_sources -> sources (source_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> images (feature_image_id));
 diesel::joinable!(articles -> users (created_by));
+diesel::joinable!(authors -> images (avatar_image_id));
+diesel::joinable!(images -> users (created_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sources -> users (created_by));
@@ -138,6 +160,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     articles,
     authors,
+    images,
     refresh_tokens,
     sessions,
     sources,

@@ -166,6 +166,7 @@ async fn an_article_is_created_rendered_and_read_back_by_id_or_slug() {
             "reading_time_minutes",
             "comments_enabled",
             "comment_count",
+            "feature_image_id",
             "author_ids",
             "tag_ids",
             "source_ids"

@@ -6,5 +6,6 @@ mod articles;
 mod auth;
 mod catalog;
 mod helpers;
+mod images;
 mod ops;
 mod users;

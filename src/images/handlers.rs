@@ -1,0 +1,523 @@
+//! `/api/v1/images`: uploads, metadata, and the files themselves.
+
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use futures_util::StreamExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::app::AppState;
+use crate::auth::{AuthUser, MaybeAuthUser, policy};
+use crate::db;
+use crate::error::AppError;
+use crate::http::list::{self, FieldsParam, ListBody, PageParams};
+use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
+use crate::images::dto::{
+    FileParams, IMAGE_FIELDS, IMAGE_SORTS, ImageFilters, ImageView, UpdateImage, UploadImage,
+    check_texts,
+};
+use crate::images::format::Format;
+use crate::images::models::{ImageChanges, ImageRow, NewImage};
+use crate::images::process::{self, MAX_BYTES, WIDTHS};
+use crate::images::{original_key, queries, serve};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_images)
+        .service(upload_image)
+        .service(get_image)
+        .service(image_file)
+        .service(update_image)
+        .service(delete_image);
+}
+
+/// Room for the form's other parts (texts, boundaries, part headers) beside the file.
+const FORM_OVERHEAD: usize = 64 * 1024;
+/// The longest text part accepted, in bytes.
+const TEXT_PART_LIMIT: usize = 16 * 1024;
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("No image with id {id}."))
+}
+
+fn too_large() -> AppError {
+    AppError::PayloadTooLarge(format!("Images are limited to {MAX_BYTES} bytes (10 MiB)."))
+}
+
+fn multipart_error(err: MultipartError) -> AppError {
+    match err {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible => AppError::UnsupportedMediaType(
+            "Upload images as `multipart/form-data` with the picture in a part named `file`."
+                .into(),
+        ),
+        MultipartError::Payload(actix_web::error::PayloadError::Overflow) => too_large(),
+        other => AppError::BadRequest(format!("The multipart body could not be read: {other}.")),
+    }
+}
+
+/// A form part's bytes, refused past `limit` with `over`.
+async fn read_part(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+    over: fn() -> AppError,
+) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(multipart_error)?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(over());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn text_too_long() -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "Text parts are limited to {TEXT_PART_LIMIT} bytes."
+    ))
+}
+
+/// The parts of an upload form.
+#[derive(Default)]
+struct Form {
+    file: Option<Vec<u8>>,
+    alt: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+}
+
+/// Reads the form as it streams in: never more than the size cap is held.
+async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Form, AppError> {
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if length.is_some_and(|n| n > MAX_BYTES + FORM_OVERHEAD) {
+        return Err(too_large());
+    }
+    let mut multipart = Multipart::new(req.headers(), payload);
+    let mut form = Form::default();
+    let mut errors = crate::validate::Errors::new();
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                let bytes = read_part(&mut field, MAX_BYTES, too_large).await?;
+                if form.file.replace(bytes).is_some() {
+                    errors.add("file", "is given more than once");
+                }
+            }
+            "alt" | "caption" | "credit" => {
+                let bytes = read_part(&mut field, TEXT_PART_LIMIT, text_too_long).await?;
+                match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        let text = text.trim().to_owned();
+                        let slot = match name.as_str() {
+                            "alt" => &mut form.alt,
+                            "caption" => &mut form.caption,
+                            _ => &mut form.credit,
+                        };
+                        *slot = Some(text).filter(|t| !t.is_empty());
+                    }
+                    Err(_) => errors.add(&name, "must be UTF-8 text"),
+                }
+            }
+            other => {
+                read_part(&mut field, TEXT_PART_LIMIT, text_too_long).await?;
+                errors.add(other, "is not a part of an image upload");
+            }
+        }
+    }
+    if form.file.is_none() {
+        errors.add("file", "is required: the picture, in a part named `file`");
+    }
+    errors.finish()?;
+    Ok(form)
+}
+
+/// List images
+///
+/// The media library, newest first. `q` searches alt text, captions and credits.
+#[utoipa::path(
+    tag = "images",
+    params(PageParams, ImageFilters),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of images.", body = ListBody<ImageView>,
+         headers(
+            ("X-Total-Count" = i64, description = "Images in the whole filtered list."),
+            ("Link" = String, description = "RFC 8288 links: `first`, `prev`, `next`, `last`."),
+            ("ETag" = String, description = "Strong entity tag of this page.")
+         )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[get("/images")]
+pub async fn list_images(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    Query(paging): Query<PageParams>,
+    Query(filters): Query<ImageFilters>,
+) -> Result<HttpResponse, AppError> {
+    let page = paging.validate()?;
+    let sort = list::parse_sort(filters.sort.as_deref(), IMAGE_SORTS, "-created_at")?;
+    let fields = list::parse_fields(filters.fields.as_deref(), IMAGE_FIELDS)?;
+    let q = filters.q.filter(|q| !q.trim().is_empty());
+    let (rows, total) = db::read(&state.pool, move |conn| {
+        Ok(queries::list(conn, q.as_deref(), &sort, page)?)
+    })
+    .await?;
+    let public_url = &state.config.public_url;
+    let views = rows
+        .into_iter()
+        .map(|r| ImageView::new(r, public_url))
+        .collect();
+    list::page_response(
+        &req,
+        public_url,
+        page,
+        total,
+        views,
+        fields.as_deref(),
+        read_cache(user.0.is_none()),
+    )
+}
+
+/// Upload an image
+///
+/// `multipart/form-data` with the picture in `file` and optional `alt`, `caption` and
+/// `credit`. JPEG, PNG, WebP and GIF are recognised by their bytes (anything else, SVG
+/// included, is a `415`); at most 10 MiB (`413`) and 40 megapixels (`422`, decided from the
+/// header before any pixel is decoded); a truncated or corrupt file is a `422`. Location and
+/// camera metadata (EXIF, XMP, IPTC, comments) are removed before the file is stored; the
+/// same bytes uploaded twice are stored once. Any staff member may upload.
+#[utoipa::path(
+    tag = "images",
+    request_body(content = UploadImage, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The image was stored.", body = ImageView,
+         headers(("Location" = String, description = "The new image's metadata URL."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/images")]
+pub async fn upload_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_form(&req, payload).await?;
+    check_texts(
+        form.alt.as_deref(),
+        form.caption.as_deref(),
+        form.credit.as_deref(),
+    )?;
+    let raw = form.file.unwrap_or_default();
+    let checked = web::block(move || process::check(&raw)).await??;
+    let media = state.media.clone();
+    let row = db::write(&state.pool, move |conn| {
+        // Stored inside the write transaction, so a concurrent delete of the last other row
+        // with these bytes cannot remove the file under this new row.
+        let key = original_key(&checked.sha256, checked.format);
+        media
+            .store()
+            .put(&key, &checked.bytes)
+            .map_err(|e| AppError::internal(format!("storing {key}: {e}")))?;
+        let now = db::now();
+        let new = NewImage {
+            sha256: checked.sha256,
+            mime_type: checked.format.mime().to_owned(),
+            width: i32::try_from(checked.width).unwrap_or(i32::MAX),
+            height: i32::try_from(checked.height).unwrap_or(i32::MAX),
+            size_bytes: i32::try_from(checked.bytes.len()).unwrap_or(i32::MAX),
+            alt: form.alt,
+            caption: form.caption,
+            credit: form.credit,
+            created_by: Some(user.id),
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(queries::insert(conn, &new)?)
+    })
+    .await?;
+    let view = ImageView::new(row, &state.config.public_url);
+    created(&state, "images", view.id, &view)
+}
+
+/// Read an image's metadata
+///
+/// Its size, type, alt text, caption and credit, and the `url` of its file.
+#[utoipa::path(
+    tag = "images",
+    params(("id" = i64, Path, description = "The image's id.", example = 7), FieldsParam),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The image's metadata.", body = ImageView,
+         headers(("ETag" = String, description = "Strong entity tag; send it in `If-Match` to update safely."))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[get("/images/{id}")]
+pub async fn get_image(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    id: web::Path<i64>,
+    Query(params): Query<FieldsParam>,
+) -> Result<HttpResponse, AppError> {
+    let fields = list::parse_fields(params.fields.as_deref(), IMAGE_FIELDS)?;
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let view = ImageView::new(row, &state.config.public_url);
+    json_response(
+        StatusCode::OK,
+        &view,
+        fields.as_deref(),
+        read_cache(user.0.is_none()),
+    )
+}
+
+fn stored_format(row: &ImageRow) -> Result<Format, AppError> {
+    Format::from_mime(&row.mime_type)
+        .ok_or_else(|| AppError::internal(format!("image {} has type {}", row.id, row.mime_type)))
+}
+
+/// Download an image
+///
+/// The file, with its `Content-Type`, a strong `ETag`, `Cache-Control: public,
+/// max-age=31536000, immutable` (an image's bytes never change) and `Range` support. `w`
+/// asks for a rendition that wide (160, 320, 640, 1024 or 1600), resized with a Lanczos
+/// filter, made on first request and kept; a width at or above the original's serves the
+/// original. Renditions of GIFs are PNG stills.
+#[utoipa::path(
+    tag = "images",
+    params(
+        ("id" = i64, Path, description = "The image's id.", example = 7),
+        FileParams,
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`."),
+        ("If-Range" = Option<String>, Header, description = "Honour `Range` only if the ETag still matches.")
+    ),
+    security(()),
+    responses(
+        (status = 200, description = "The whole file.",
+         content(
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/gif")
+         ),
+         headers(
+            ("ETag" = String, description = "Strong entity tag of these bytes."),
+            ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`."),
+            ("Accept-Ranges" = String, description = "`bytes`.")
+         )),
+        (status = 206, description = "The range asked for.",
+         content(
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/gif")
+         ),
+         headers(("Content-Range" = String, description = "`bytes first-last/length`."))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 416, description = "The range lies outside the file.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[get("/images/{id}/file")]
+pub async fn image_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    Query(params): Query<FileParams>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(w) = params.w.filter(|w| !WIDTHS.contains(w)) {
+        return Err(AppError::invalid(
+            "w",
+            format!("{w} is not a rendition width; use 160, 320, 640, 1024 or 1600"),
+        ));
+    }
+    let id = id.into_inner();
+    let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let format = stored_format(&row)?;
+    let tag = row.sha256.get(..32).unwrap_or(&row.sha256).to_owned();
+    let original_width = u32::try_from(row.width).unwrap_or(0);
+    let (key, etag, content_type) = match params.w.filter(|w| *w < original_width) {
+        Some(width) => {
+            let media = state.media.clone();
+            let sha = row.sha256.clone();
+            let key = web::block(move || media.ensure_rendition(&sha, format, width)).await??;
+            (
+                key,
+                format!("\"{tag}-w{width}\""),
+                format.rendition().mime(),
+            )
+        }
+        None => (
+            original_key(&row.sha256, format),
+            format!("\"{tag}\""),
+            format.mime(),
+        ),
+    };
+    let media = state.media.clone();
+    let (len, reader) = web::block(move || media.store().open(&key))
+        .await?
+        .map_err(|e| AppError::internal(format!("image {id}: {e}")))?;
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    serve::respond(
+        len,
+        reader,
+        content_type,
+        &etag,
+        header(header::RANGE),
+        header(header::IF_RANGE),
+    )
+}
+
+/// Update an image's texts
+///
+/// Alt text, caption and credit; the file itself never changes. Editors and admins may
+/// change any image; authors those they uploaded.
+#[utoipa::path(
+    tag = "images",
+    params(
+        ("id" = i64, Path, description = "The image's id.", example = 7),
+        ("If-Match" = Option<String>, Header, description = "Apply only if the metadata's ETag still matches (else `412`).")
+    ),
+    request_body = UpdateImage,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated metadata.", body = ImageView,
+         headers(("ETag" = String, description = "The metadata's new entity tag."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[patch("/images/{id}")]
+pub async fn update_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: Json<UpdateImage>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    let public_url = state.config.public_url.clone();
+    let view = db::write(&state.pool, move |conn| {
+        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        policy::require_edit_owned(&user, current.created_by, false)?;
+        let body = body.into_inner()?.validate()?;
+        etag::check_if_match(
+            if_match.as_deref(),
+            &etag::of_json(&ImageView::new(current, &public_url))?,
+        )?;
+        let changes = ImageChanges {
+            alt: body.alt,
+            caption: body.caption,
+            credit: body.credit,
+            updated_at: Some(db::now()),
+        };
+        Ok(ImageView::new(
+            queries::update(conn, id, &changes)?,
+            &public_url,
+        ))
+    })
+    .await?;
+    json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
+}
+
+/// Delete an image
+///
+/// Removes the metadata, and the file and its renditions unless another upload of the same
+/// bytes still uses them. An image that is an article's feature image or an author's avatar
+/// cannot be deleted (`409`, naming them). Editors and admins may delete any image; authors
+/// those they uploaded.
+#[utoipa::path(
+    tag = "images",
+    params(
+        ("id" = i64, Path, description = "The image's id.", example = 7),
+        ("If-Match" = Option<String>, Header, description = "Delete only if the metadata's ETag still matches (else `412`).")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The image is gone."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[delete("/images/{id}")]
+pub async fn delete_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let if_match = etag::if_match(&req);
+    let public_url = state.config.public_url.clone();
+    let media = state.media.clone();
+    db::write(&state.pool, move |conn| {
+        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        policy::require_edit_owned(&user, current.created_by, false)?;
+        etag::check_if_match(
+            if_match.as_deref(),
+            &etag::of_json(&ImageView::new(current.clone(), &public_url))?,
+        )?;
+        let (articles, authors) = queries::users_of(conn, id)?;
+        if !articles.is_empty() || !authors.is_empty() {
+            let mut uses = Vec::new();
+            if !articles.is_empty() {
+                uses.push(format!(
+                    "the feature image of article(s) {}",
+                    articles.join(", ")
+                ));
+            }
+            if !authors.is_empty() {
+                uses.push(format!("the avatar of author(s) {}", authors.join(", ")));
+            }
+            return Err(AppError::Conflict(format!(
+                "Image {id} is in use: {}. Replace it there first.",
+                uses.join("; ")
+            )));
+        }
+        queries::delete(conn, id)?;
+        if !queries::file_shared(conn, &current.sha256, id)? {
+            media.remove_all(&current.sha256, stored_format(&current)?)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,115 @@
+//! Images: uploads checked by their bytes and stripped of location and camera metadata,
+//! stored once per content, served with long-lived caching, `Range` and resized renditions.
+
+pub mod dto;
+pub mod format;
+pub mod handlers;
+pub mod models;
+pub mod process;
+pub mod queries;
+pub mod serve;
+pub mod storage;
+pub mod strip;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub use handlers::configure;
+
+use crate::error::AppError;
+use format::Format;
+use storage::MediaStore;
+
+/// The media store, and what making renditions needs: one lock per rendition being made,
+/// so concurrent first requests for it make it once.
+pub struct Media {
+    store: Box<dyn MediaStore>,
+    making: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    renditions_made: AtomicU64,
+}
+
+/// The key of an original file.
+pub fn original_key(sha256: &str, format: Format) -> String {
+    let shard = sha256.get(..2).unwrap_or("00");
+    format!("originals/{shard}/{sha256}.{}", format.extension())
+}
+
+/// The key of a rendition `width` pixels wide.
+pub fn rendition_key(sha256: &str, format: Format, width: u32) -> String {
+    let shard = sha256.get(..2).unwrap_or("00");
+    format!(
+        "renditions/{shard}/{sha256}-w{width}.{}",
+        format.rendition().extension()
+    )
+}
+
+fn io(err: std::io::Error) -> AppError {
+    AppError::internal(format!("media store: {err}"))
+}
+
+impl Media {
+    pub fn new(store: Box<dyn MediaStore>) -> Self {
+        Self {
+            store,
+            making: Mutex::new(HashMap::new()),
+            renditions_made: AtomicU64::new(0),
+        }
+    }
+
+    pub fn store(&self) -> &dyn MediaStore {
+        self.store.as_ref()
+    }
+
+    /// How many renditions this process has made (a rendition is made once, then kept).
+    pub fn renditions_made(&self) -> u64 {
+        self.renditions_made.load(Ordering::Relaxed)
+    }
+
+    /// Makes sure the rendition of `sha256` at `width` is stored, making it if need be.
+    /// Blocking: call from a blocking thread.
+    pub fn ensure_rendition(
+        &self,
+        sha256: &str,
+        format: Format,
+        width: u32,
+    ) -> Result<String, AppError> {
+        let key = rendition_key(sha256, format, width);
+        if self.store.exists(&key).map_err(io)? {
+            return Ok(key);
+        }
+        let lock = {
+            let mut making = self.making.lock().unwrap_or_else(|p| p.into_inner());
+            making.entry(key.clone()).or_default().clone()
+        };
+        let made = {
+            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            // Whoever held the lock before us may have made it.
+            if self.store.exists(&key).map_err(io)? {
+                Ok(())
+            } else {
+                let original = self.store.read(&original_key(sha256, format)).map_err(io)?;
+                let bytes = process::rendition(&original, format, width)?;
+                self.store.put(&key, &bytes).map_err(io)?;
+                self.renditions_made.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(key = %key, "made a rendition");
+                Ok(())
+            }
+        };
+        self.making
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key);
+        made.map(|()| key)
+    }
+
+    /// Removes an original and every rendition of it.
+    pub fn remove_all(&self, sha256: &str, format: Format) -> Result<(), AppError> {
+        for width in process::WIDTHS {
+            self.store
+                .delete(&rendition_key(sha256, format, width))
+                .map_err(io)?;
+        }
+        self.store.delete(&original_key(sha256, format)).map_err(io)
+    }
+}
