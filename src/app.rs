@@ -27,7 +27,7 @@ use crate::images::Media;
 use crate::images::storage::LocalStore;
 use crate::openapi::{self, ApiDoc};
 use crate::users::dto::CreateUser;
-use crate::{articles, auth, authors, health, images, sources, tags, users};
+use crate::{articles, auth, authors, comments, health, images, sources, tags, users};
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -40,6 +40,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub keys: Arc<TokenKeys>,
     pub login_throttle: Arc<SlidingWindow>,
+    /// Comments per client address per hour.
+    pub comment_throttle: Arc<SlidingWindow>,
     /// Statements run so far by the pool's connections.
     pub statements: db::StatementCounter,
     /// Uploaded images and their renditions.
@@ -88,12 +90,17 @@ impl AppState {
             path: config.media_dir.display().to_string(),
             source,
         })?;
+        let comments_per_hour = usize::try_from(config.comments_per_hour).unwrap_or(usize::MAX);
         Ok(Self {
             media: Arc::new(Media::new(Box::new(store))),
             keys: Arc::new(TokenKeys::new(&secret)),
             config: Arc::new(config),
             pool,
             login_throttle: Arc::new(SlidingWindow::new(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW)),
+            comment_throttle: Arc::new(SlidingWindow::new(
+                comments_per_hour,
+                Duration::from_secs(3600),
+            )),
             statements,
         })
     }
@@ -133,6 +140,7 @@ fn routes(cfg: &mut ServiceConfig) {
         scope("/api/v1")
             .configure(articles::configure)
             .configure(authors::configure)
+            .configure(comments::configure)
             .configure(images::configure)
             .configure(sources::configure)
             .configure(tags::configure)

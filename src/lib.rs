@@ -5,6 +5,7 @@ pub mod articles;
 pub mod auth;
 pub mod authors;
 pub mod cli;
+pub mod comments;
 pub mod config;
 pub mod db;
 pub mod error;

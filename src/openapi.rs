@@ -39,6 +39,7 @@ refuse lost updates (`412`).",
         (name = "sources", description = "The agencies and outlets stories come from or cite."),
         (name = "tags", description = "The topics stories are filed under."),
         (name = "images", description = "Photos with alt text, caption and credit: uploads checked by their bytes and stripped of location metadata, served with long-lived caching, `Range` and resized renditions."),
+        (name = "comments", description = "Readers' comments: posted by anyone on public articles, held for moderation, threaded. Bodies are plain text, served as JSON strings; escape them for HTML."),
         (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "users", description = "Staff accounts (admin only)."),
         (name = "operations", description = "Health of the running service.")

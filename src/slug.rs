@@ -9,9 +9,10 @@ use crate::error::AppError;
 /// The longest slug.
 pub const MAX_LEN: usize = 120;
 
-/// Whether `slug` has the slug shape.
+/// Whether `slug` has the slug shape. All digits is refused: it would read as an id.
 pub fn is_valid(slug: &str) -> bool {
-    !slug.is_empty()
+    !slug.bytes().all(|b| b.is_ascii_digit())
+        && !slug.is_empty()
         && slug.len() <= MAX_LEN
         && slug.split('-').all(|part| {
             !part.is_empty()
@@ -54,6 +55,11 @@ pub fn derive(text: &str, fallback: &str) -> String {
     }
     if slug.is_empty() {
         fallback.to_owned()
+    } else if slug.bytes().all(|b| b.is_ascii_digit()) {
+        // "2017" would read as an id: "article-2017".
+        let mut prefixed = format!("{fallback}-{slug}");
+        prefixed.truncate(MAX_LEN);
+        prefixed
     } else {
         slug
     }
@@ -115,7 +121,11 @@ pub enum IdOrSlug {
 impl IdOrSlug {
     pub fn parse(segment: &str) -> Self {
         match segment.parse::<i64>() {
-            Ok(id) if id > 0 && segment.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(id)
+                if id > 0
+                    && !segment.starts_with('0')
+                    && segment.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 Self::Id(id, segment.to_owned())
             }
             _ => Self::Slug(segment.to_owned()),
@@ -168,6 +178,7 @@ mod tests {
         assert_eq!(derive("القائم", "x"), "lqy-m");
         assert_eq!(derive("Ελλάδα Größe café", "x"), "ellada-grosse-cafe");
         assert_eq!(derive("!!!", "article"), "article");
+        assert_eq!(derive("2017", "article"), "article-2017");
     }
 
     #[test]
@@ -193,10 +204,20 @@ mod tests {
 
     #[test]
     fn the_slug_shape_is_checked() {
-        for ok in ["qaim", "army-jets-kill-14", "2017"] {
+        for ok in ["qaim", "army-jets-kill-14", "qaim-2017", "2017-review"] {
             assert!(is_valid(ok), "{ok}");
         }
-        for bad in ["", "Qaim", "a--b", "-a", "a-", "a b", "é", &"a".repeat(121)] {
+        for bad in [
+            "2017",
+            "",
+            "Qaim",
+            "a--b",
+            "-a",
+            "a-",
+            "a b",
+            "é",
+            &"a".repeat(121),
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }
@@ -207,6 +228,7 @@ mod tests {
         assert_eq!(IdOrSlug::parse("qaim").id(), None);
         assert_eq!(IdOrSlug::parse("-1").id(), None);
         assert_eq!(IdOrSlug::parse("+7").id(), None);
+        assert_eq!(IdOrSlug::parse("07").id(), None);
         assert_eq!(IdOrSlug::parse("99999999999999999999").id(), None);
     }
 }

@@ -158,6 +158,28 @@ fn pick<V: Clone>(ids: &[i64], from: &HashMap<i64, V>) -> Vec<V> {
     ids.iter().filter_map(|id| from.get(id).cloned()).collect()
 }
 
+/// The article named by `key`, if `user` may edit it: `404` if they may not see it, `403`
+/// if they may see but not edit it.
+fn may_edit(
+    conn: &mut Conn,
+    key: &IdOrSlug,
+    user: &AuthUser,
+    now: NaiveDateTime,
+) -> Result<Stored, AppError> {
+    let current = load_visible(conn, key, Some(user), now)?;
+    policy::require_edit_article(
+        user,
+        current.owners(),
+        current.status_at(now) == ArticleStatus::Draft,
+    )?;
+    Ok(current)
+}
+
+/// A filter's value, unless it is empty (an empty filter filters nothing).
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
 fn not_found(key: &IdOrSlug) -> AppError {
     AppError::NotFound(format!("No article `{key}`."))
 }
@@ -241,14 +263,17 @@ pub async fn list_articles(
         .as_deref()
         .map(str::trim)
         .filter(|q| !q.is_empty());
-    let fts = q.and_then(search::fts_query);
+    let fts = match q.map(search::fts_query).transpose() {
+        Ok(fts) => fts.flatten(),
+        Err(why) => return Err(AppError::invalid("q", why)),
+    };
     let query = ListQuery {
         scope,
         status,
-        author: filters.author.as_deref().map(IdOrSlug::parse),
-        tag: filters.tag.as_deref().map(IdOrSlug::parse),
-        source: filters.source.as_deref().map(IdOrSlug::parse),
-        dateline: filters.dateline.map(|d| d.trim().to_owned()),
+        author: given(filters.author.as_deref()).map(IdOrSlug::parse),
+        tag: given(filters.tag.as_deref()).map(IdOrSlug::parse),
+        source: given(filters.source.as_deref()).map(IdOrSlug::parse),
+        dateline: given(filters.dateline.as_deref()).map(str::to_owned),
         published_after: filters.published_after.map(|t| t.naive_utc()),
         published_before: filters.published_before.map(|t| t.naive_utc()),
         fts,
@@ -433,15 +458,17 @@ pub async fn update_article(
 ) -> Result<HttpResponse, AppError> {
     let key = IdOrSlug::parse(&key);
     let if_match = etag::if_match(&req);
+    // Who may edit is settled before any work is spent on the body (rendering is not free),
+    // and settled again inside the write, where it counts.
+    let (k, u) = (key.clone(), user.clone());
+    db::read(&state.pool, move |conn| {
+        may_edit(conn, &k, &u, db::now()).map(|_| ())
+    })
+    .await?;
     let prepared = prepare(body.into_inner()).await;
     let view = db::write(&state.pool, move |conn| {
         let now = db::now();
-        let current = load_visible(conn, &key, Some(&user), now)?;
-        policy::require_edit_article(
-            &user,
-            current.owners(),
-            current.status_at(now) == ArticleStatus::Draft,
-        )?;
+        let current = may_edit(conn, &key, &user, now)?;
         let (change, rendered) = prepared?;
         let before = ArticleView::new(current.row.clone(), current.links.clone(), now);
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
@@ -481,12 +508,7 @@ pub async fn delete_article(
     let if_match = etag::if_match(&req);
     db::write(&state.pool, move |conn| {
         let now = db::now();
-        let current = load_visible(conn, &key, Some(&user), now)?;
-        policy::require_edit_article(
-            &user,
-            current.owners(),
-            current.status_at(now) == ArticleStatus::Draft,
-        )?;
+        let current = may_edit(conn, &key, &user, now)?;
         let before = ArticleView::new(current.row.clone(), current.links.clone(), now);
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
         queries::delete(conn, current.row.id)?;

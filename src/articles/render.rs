@@ -10,6 +10,84 @@ pub const WORDS_PER_MINUTE: usize = 200;
 /// The length an automatic excerpt aims for, in characters.
 pub const EXCERPT_CHARS: usize = 200;
 
+/// The deepest a body may nest (Markdown blocks and spans plus raw HTML elements). Deeper
+/// bodies are refused: nothing a newsroom writes nests so deep, and HTML parsing slows down
+/// sharply with depth.
+pub const MAX_NESTING: usize = 32;
+
+/// Elements that never hold others, or that HTML closes by itself when the next one opens:
+/// neither makes the tree deeper.
+const FLAT_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option",
+];
+
+/// Follows the open and close tags of a piece of raw HTML: `depth` is carried from piece to
+/// piece, the deepest point is returned.
+fn html_depth(html: &str, depth: &mut usize) -> usize {
+    let mut deepest = *depth;
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        if let Some(closing) = rest.strip_prefix('/') {
+            if closing.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                *depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || FLAT_ELEMENTS.contains(&name.as_str()) {
+            continue;
+        }
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        if rest[..tag_end].ends_with('/') {
+            continue;
+        }
+        *depth += 1;
+        deepest = deepest.max(*depth);
+    }
+    deepest
+}
+
+/// How deeply `markdown` nests: its Markdown structure plus the raw HTML in it.
+pub fn nesting(markdown: &str) -> usize {
+    // A cheap look first: a line of hundreds of `>` quote markers is deep before any parsing.
+    let quotes = markdown
+        .lines()
+        .map(|l| {
+            l.chars()
+                .take_while(|c| *c == '>' || c.is_whitespace())
+                .filter(|c| *c == '>')
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    if quotes > MAX_NESTING {
+        return quotes;
+    }
+    let (mut depth, mut html, mut deepest) = (0usize, 0usize, 0usize);
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(h) | Event::InlineHtml(h) => {
+                let before = depth + html;
+                deepest = deepest.max(before.max(depth + html_depth(&h, &mut html)));
+            }
+            _ => {}
+        }
+        deepest = deepest.max(depth + html);
+        if deepest > MAX_NESTING {
+            break;
+        }
+    }
+    deepest
+}
+
 /// What the body renders to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -20,10 +98,7 @@ pub struct Rendered {
 }
 
 fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_SMART_PUNCTUATION
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION
 }
 
 /// The sanitizer: ammonia's defaults (no script or style, no event handlers, no
@@ -31,9 +106,9 @@ fn options() -> Options {
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
+        // No `id` attributes: an article's ids could clobber the ids of the page around it.
         let mut b = ammonia::Builder::default();
-        b.add_generic_attributes(["id"])
-            .link_rel(Some("noopener noreferrer"));
+        b.link_rel(Some("noopener noreferrer"));
         b
     })
 }
@@ -154,6 +229,24 @@ mod tests {
         let e = excerpt(long.trim());
         assert!(e.ends_with("word…"), "{e}");
         assert!(e.chars().count() <= EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn nesting_is_measured_in_markdown_and_raw_html() {
+        assert!(nesting("A plain paragraph with *emphasis*.") <= 3);
+        assert!(nesting(&"<div>".repeat(500)) > MAX_NESTING);
+        assert!(nesting(&"> ".repeat(5000)) > MAX_NESTING);
+        assert!(
+            nesting(&"<p>para".repeat(500)) < MAX_NESTING,
+            "p closes itself"
+        );
+        assert!(nesting(&format!("{}x{}", "<div>".repeat(30), "</div>".repeat(30))) <= MAX_NESTING);
+        assert!(nesting(&"<br><img src=x/>".repeat(500)) < MAX_NESTING);
+        assert!(nesting(&"<div>x</div>".repeat(500)) < 5);
+        let list: String = (0..40)
+            .map(|i| format!("{}- item\n", "  ".repeat(i)))
+            .collect();
+        assert!(nesting(&list) > MAX_NESTING);
     }
 
     #[test]

@@ -70,10 +70,22 @@ fn terms(input: &str) -> Vec<Term> {
     terms
 }
 
-/// The FTS5 `MATCH` expression for `input`, or `None` when it holds nothing searchable
-/// (every term excluded or without a letter or digit).
-pub fn fts_query(input: &str) -> Option<String> {
+/// The longest search accepted, in characters.
+pub const MAX_CHARS: usize = 500;
+/// The most terms a search may hold.
+pub const MAX_TERMS: usize = 32;
+
+/// The FTS5 `MATCH` expression for `input`: `Ok(None)` when it holds nothing searchable
+/// (every term excluded, or without a letter or digit), `Err` (why) when it is longer than
+/// [`MAX_CHARS`] or has more than [`MAX_TERMS`] terms.
+pub fn fts_query(input: &str) -> Result<Option<String>, String> {
+    if input.chars().count() > MAX_CHARS {
+        return Err(format!("must be at most {MAX_CHARS} characters"));
+    }
     let terms = terms(input);
+    if terms.len() > MAX_TERMS {
+        return Err(format!("may hold at most {MAX_TERMS} words and phrases"));
+    }
     let render = |t: &Term| match t {
         Term::Word { text, prefix, .. } => {
             if *prefix {
@@ -92,50 +104,81 @@ pub fn fts_query(input: &str) -> Option<String> {
     };
     let wanted: Vec<String> = terms.iter().filter(|t| !excluded(t)).map(render).collect();
     if wanted.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let mut query = format!("({})", wanted.join(" "));
-    for t in terms.iter().filter(|t| excluded(t)) {
-        query = format!("{query} NOT {}", render(t));
-    }
-    Some(query)
+    let unwanted: Vec<String> = terms.iter().filter(|t| excluded(t)).map(render).collect();
+    // One NOT over an OR list keeps the expression shallow however many words are excluded.
+    Ok(Some(if unwanted.is_empty() {
+        format!("({})", wanted.join(" "))
+    } else {
+        format!("({}) NOT ({})", wanted.join(" "), unwanted.join(" OR "))
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn q(input: &str) -> Option<String> {
+        fts_query(input).unwrap()
+    }
+
     #[test]
     fn words_phrases_prefixes_and_exclusions() {
         assert_eq!(
-            fts_query("militant Qaim").as_deref(),
+            q("militant Qaim").as_deref(),
             Some(r#"("militant" "Qaim")"#)
         );
         assert_eq!(
-            fts_query(r#""black stain" anbar"#).as_deref(),
+            q(r#""black stain" anbar"#).as_deref(),
             Some(r#"("black stain" "anbar")"#)
         );
-        assert_eq!(fts_query("hawi*").as_deref(), Some(r#"("hawi"*)"#));
+        assert_eq!(q("hawi*").as_deref(), Some(r#"("hawi"*)"#));
         assert_eq!(
-            fts_query("qaim -syria").as_deref(),
-            Some(r#"("qaim") NOT "syria""#)
+            q("qaim -syria").as_deref(),
+            Some(r#"("qaim") NOT ("syria")"#)
         );
     }
 
     #[test]
-    fn hostile_input_stays_quoted() {
-        assert_eq!(fts_query("\0").as_deref(), None);
-        assert_eq!(fts_query("").as_deref(), None);
-        assert_eq!(fts_query("   *** ()").as_deref(), None);
-        assert_eq!(fts_query("-syria").as_deref(), None);
+    fn many_exclusions_stay_shallow_and_limits_hold() {
         assert_eq!(
-            fts_query(r#"a" OR body:x NEAR( "#).as_deref(),
+            q("qaim -a -b").as_deref(),
+            Some(r#"("qaim") NOT ("a" OR "b")"#)
+        );
+        let many = format!(
+            "qaim {}",
+            (0..31)
+                .map(|n| format!("-x{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert!(fts_query(&many).is_ok());
+        let too_many = format!(
+            "qaim {}",
+            (0..32)
+                .map(|n| format!("-x{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert!(fts_query(&too_many).is_err());
+        assert!(fts_query(&"a".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn hostile_input_stays_quoted() {
+        assert_eq!(q("\0").as_deref(), None);
+        assert_eq!(q("").as_deref(), None);
+        assert_eq!(q("   *** ()").as_deref(), None);
+        assert_eq!(q("-syria").as_deref(), None);
+        assert_eq!(
+            q(r#"a" OR body:x NEAR( "#).as_deref(),
             Some(r#"("a""" "OR" "body:x" "NEAR(")"#)
         );
         assert_eq!(
-            fts_query(r#"say "unclosed phrase"#).as_deref(),
+            q(r#"say "unclosed phrase"#).as_deref(),
             Some(r#"("say" "unclosed phrase")"#)
         );
-        assert_eq!(fts_query("x\"y").as_deref(), Some(r#"("x""y")"#));
+        assert_eq!(q("x\"y").as_deref(), Some(r#"("x""y")"#));
     }
 }

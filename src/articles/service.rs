@@ -81,6 +81,11 @@ pub fn validate(change: &mut UpdateArticle) -> Result<(), AppError> {
                 "body",
                 format!("must be at most {MAX_BODY_BYTES} bytes of Markdown"),
             );
+        } else if render::nesting(body) > render::MAX_NESTING {
+            e.add(
+                "body",
+                format!("nests more than {} levels deep", render::MAX_NESTING),
+            );
         } else if body
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
@@ -119,8 +124,15 @@ fn check_exist(errors: &mut Errors, field: &str, what: &str, wanted: &[i64], exi
     }
 }
 
+/// A time as stored: whole seconds, rounded up (a moment "0.9 s from now" is still in the
+/// future once stored).
 fn stored_time(t: DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc().trunc_subsecs(0)
+    let whole = t.naive_utc().trunc_subsecs(0);
+    if whole < t.naive_utc() {
+        whole + chrono::Duration::seconds(1)
+    } else {
+        whole
+    }
 }
 
 /// Creates (`current` is `None`) or changes an article. `change` has passed [`validate`];
@@ -141,6 +153,9 @@ pub fn save(
         .unwrap_or(ArticleStatus::Draft);
     if let Some(user) = actor {
         policy::require_set_status(user, status == ArticleStatus::Draft)?;
+        if change.published_at.is_some() {
+            policy::require_set_publication_time(user)?;
+        }
     }
 
     let mut errors = Errors::new();
@@ -213,6 +228,11 @@ pub fn save(
     let touched_schedule = change.status.is_some() || change.published_at.is_some();
     let mut stored_status = status;
     match status {
+        ArticleStatus::Published | ArticleStatus::Scheduled if given_date == Some(None) => errors
+            .add(
+                "published_at",
+                "cannot be cleared while the article is published or scheduled",
+            ),
         ArticleStatus::Published => match published_at {
             Some(t) if t > now && given_date.is_some() => errors.add(
                 "published_at",

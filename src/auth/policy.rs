@@ -7,7 +7,7 @@
 //! | create authors (bylines)                         | yes   | yes    | no                                   |
 //! | edit/delete articles                             | all   | all    | only their own drafts                |
 //! | publish, schedule, archive                       | yes   | yes    | no (403)                             |
-//! | edit/delete authors, sources, tags, images       | yes   | yes    | only what they created (and their own byline) |
+//! | edit/delete authors, sources, tags, images       | yes   | yes    | only what they created               |
 //! | moderate and delete comments                     | yes   | yes    | no                                   |
 //! | read articles that are not public                | all   | all    | their own                            |
 //!
@@ -70,19 +70,27 @@ pub fn require_set_status(user: &AuthUser, is_draft: bool) -> Result<(), AppErro
     }
 }
 
+/// Setting when an article goes public is part of publishing: editors and admins only.
+pub fn require_set_publication_time(user: &AuthUser) -> Result<(), AppError> {
+    if user.is_editor() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Only editors and admins set an article's publication time.".into(),
+        ))
+    }
+}
+
 /// Creating a byline (an author) is for editors and admins.
 pub fn require_create_author(user: &AuthUser) -> Result<(), AppError> {
     user.require(Role::Editor)
 }
 
 /// Editing or deleting an author, source, tag or image: editors and admins always; authors
-/// what they created, and (for authors) their own byline.
-pub fn require_edit_owned(
-    user: &AuthUser,
-    created_by: Option<i64>,
-    is_own_byline: bool,
-) -> Result<(), AppError> {
-    if user.is_editor() || created_by == Some(user.id) || is_own_byline {
+/// only what they created. Not even their own byline: it stands on published articles that
+/// they may no longer change.
+pub fn require_edit_owned(user: &AuthUser, created_by: Option<i64>) -> Result<(), AppError> {
+    if user.is_editor() || created_by == Some(user.id) {
         Ok(())
     } else {
         Err(AppError::Forbidden(
@@ -139,10 +147,10 @@ mod tests {
     #[test]
     fn the_catalog_matrix() {
         let author = user(Role::Author, 1, Some(3));
-        assert!(require_edit_owned(&author, Some(1), false).is_ok());
-        assert!(require_edit_owned(&author, Some(2), false).is_err());
-        assert!(require_edit_owned(&author, None, true).is_ok());
-        assert!(require_edit_owned(&user(Role::Editor, 5, None), Some(2), false).is_ok());
+        assert!(require_edit_owned(&author, Some(1)).is_ok());
+        assert!(require_edit_owned(&author, Some(2)).is_err());
+        assert!(require_edit_owned(&author, None).is_err());
+        assert!(require_edit_owned(&user(Role::Editor, 5, None), Some(2)).is_ok());
         assert!(require_create_author(&author).is_err());
     }
 }

@@ -219,7 +219,7 @@ pub fn create(
 
 /// Update an author
 ///
-/// Editors and admins may change any byline; authors the ones they created and their own.
+/// Editors and admins may change any byline; authors only the ones they created.
 #[utoipa::path(
     tag = "authors",
     params(
@@ -253,8 +253,7 @@ pub async fn update_author(
     let if_match = etag::if_match(&req);
     let view = db::write(&state.pool, move |conn| {
         let (current, view) = load(conn, &key, true)?;
-        let own_byline = user.author_id == Some(current.id);
-        policy::require_edit_owned(&user, current.created_by, own_byline)?;
+        policy::require_edit_owned(&user, current.created_by)?;
         let body = body.into_inner()?.validate()?;
         check_avatar(conn, body.avatar_image_id.flatten())?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
@@ -286,7 +285,7 @@ pub async fn update_author(
 /// The byline disappears from the articles it was on, and a staff account linked to it loses
 /// the link. While the author is the only author of an article, the answer is `409` naming
 /// the articles: give them another author first. Editors and admins may delete any author;
-/// authors the ones they created and their own.
+/// authors only the ones they created.
 #[utoipa::path(
     tag = "authors",
     params(
@@ -314,11 +313,7 @@ pub async fn delete_author(
     let if_match = etag::if_match(&req);
     db::write(&state.pool, move |conn| {
         let (current, view) = load(conn, &key, true)?;
-        policy::require_edit_owned(
-            &user,
-            current.created_by,
-            user.author_id == Some(current.id),
-        )?;
+        policy::require_edit_owned(&user, current.created_by)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         let sole = queries::sole_author_of(conn, current.id)?;
         if !sole.is_empty() {
@@ -333,7 +328,7 @@ pub async fn delete_author(
                     .join(", ")
             )));
         }
-        queries::delete(conn, current.id)?;
+        queries::delete(conn, current.id, db::now())?;
         Ok(())
     })
     .await?;

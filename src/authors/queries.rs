@@ -99,6 +99,19 @@ pub fn update(conn: &mut Conn, id: i64, changes: &AuthorChanges) -> QueryResult<
 
 /// Deletes the author: bylines lose them (`ON DELETE CASCADE`), a linked staff account
 /// keeps working without a byline (`ON DELETE SET NULL`).
-pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+pub fn delete(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    // The articles that lose the link have changed: clients syncing by `updated_at` must
+    // see them.
+    diesel::update(
+        articles::table.filter(
+            articles::id.eq_any(
+                article_authors::table
+                    .filter(article_authors::author_id.eq(id))
+                    .select(article_authors::article_id),
+            ),
+        ),
+    )
+    .set(articles::updated_at.eq(now))
+    .execute(conn)?;
     diesel::delete(authors::table.find(id)).execute(conn)
 }

@@ -160,6 +160,7 @@ where
 
 /// A `LIKE` pattern (with `\` as the escape) matching values that contain `text`.
 pub fn contains_pattern(text: &str) -> String {
+    let text: String = text.chars().filter(|c| !c.is_control()).collect();
     let escaped = text
         .replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -64,6 +64,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        author_name -> Text,
+        author_email -> Text,
+        body -> Text,
+        body_hash -> Text,
+        status -> Text,
+        user_id -> Nullable<BigInt>,
+        deleted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     images (id) {
         id -> BigInt,
         sha256 -> Text,
@@ -148,6 +165,8 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> images (feature_image_id));
 diesel::joinable!(articles -> users (created_by));
 diesel::joinable!(authors -> images (avatar_image_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(images -> users (created_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -160,6 +179,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     articles,
     authors,
+    comments,
     images,
     refresh_tokens,
     sessions,

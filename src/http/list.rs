@@ -147,10 +147,10 @@ pub fn parse_sort(
 ) -> Result<Vec<SortKey>, AppError> {
     let raw = raw
         .map(str::trim)
-        .filter(|s| !s.is_empty())
+        .filter(|s| s.split(',').any(|p| !p.trim().is_empty()))
         .unwrap_or(default);
     let mut keys: Vec<SortKey> = Vec::new();
-    for part in raw.split(',').map(str::trim) {
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, descending) = match part.strip_prefix('-') {
             Some(name) => (name, true),
             None => (part, false),
@@ -215,7 +215,7 @@ pub fn parse_names(
             ),
         ));
     }
-    Ok(Some(fields))
+    Ok(Some(fields).filter(|f| !f.is_empty()))
 }
 
 /// Keeps only `fields` of a serialized object (a sparse fieldset).

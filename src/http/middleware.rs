@@ -119,6 +119,26 @@ pub async fn entity_tag(
     Ok(ServiceResponse::new(req, res.set_body(body)))
 }
 
+/// Every representation that may be compressed says so in `Vary`, compressed or not, so a
+/// shared cache never hands a compressed body to a client that cannot read it (or the
+/// reverse). Images are never compressed.
+fn vary_on_encoding<B>(res: &mut ServiceResponse<B>) {
+    let is_image = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("image/"));
+    let varies = res
+        .headers()
+        .get_all(header::VARY)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("accept-encoding"));
+    if !is_image && !varies {
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+}
+
 /// Answers `304 Not Modified` when `If-None-Match` names the response's `ETag`. Runs outside
 /// the compression layer: a compressed body is another representation, so its strong tag
 /// gets the coding as a suffix (`"…-gzip"`); either form of the tag revalidates.
@@ -129,6 +149,7 @@ pub async fn not_modified(
     let is_get = req.method() == Method::GET;
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let mut res = next.call(req).await?;
+    vary_on_encoding(&mut res);
     if !is_get || res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
     }

@@ -433,7 +433,7 @@ pub async fn update_image(
     let public_url = state.config.public_url.clone();
     let view = db::write(&state.pool, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        policy::require_edit_owned(&user, current.created_by, false)?;
+        policy::require_edit_owned(&user, current.created_by)?;
         let body = body.into_inner()?.validate()?;
         etag::check_if_match(
             if_match.as_deref(),
@@ -490,7 +490,7 @@ pub async fn delete_image(
     let media = state.media.clone();
     db::write(&state.pool, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        policy::require_edit_owned(&user, current.created_by, false)?;
+        policy::require_edit_owned(&user, current.created_by)?;
         etag::check_if_match(
             if_match.as_deref(),
             &etag::of_json(&ImageView::new(current.clone(), &public_url))?,

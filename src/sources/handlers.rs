@@ -232,7 +232,7 @@ pub async fn update_source(
     let if_match = etag::if_match(&req);
     let view = db::write(&state.pool, move |conn| {
         let (current, view) = load(conn, &key)?;
-        policy::require_edit_owned(&user, current.created_by, false)?;
+        policy::require_edit_owned(&user, current.created_by)?;
         let body = body.into_inner()?.validate()?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         if let Some(s) = &body.slug {
@@ -287,9 +287,9 @@ pub async fn delete_source(
     let if_match = etag::if_match(&req);
     db::write(&state.pool, move |conn| {
         let (current, view) = load(conn, &key)?;
-        policy::require_edit_owned(&user, current.created_by, false)?;
+        policy::require_edit_owned(&user, current.created_by)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        queries::delete(conn, current.id)?;
+        queries::delete(conn, current.id, db::now())?;
         Ok(())
     })
     .await?;

@@ -83,6 +83,19 @@ pub fn update(conn: &mut Conn, id: i64, changes: &SourceChanges) -> QueryResult<
 }
 
 /// Deletes the source; articles that cited it lose it (`ON DELETE CASCADE`).
-pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+pub fn delete(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    // The articles that lose the link have changed: clients syncing by `updated_at` must
+    // see them.
+    diesel::update(
+        articles::table.filter(
+            articles::id.eq_any(
+                article_sources::table
+                    .filter(article_sources::source_id.eq(id))
+                    .select(article_sources::article_id),
+            ),
+        ),
+    )
+    .set(articles::updated_at.eq(now))
+    .execute(conn)?;
     diesel::delete(sources::table.find(id)).execute(conn)
 }

@@ -74,6 +74,19 @@ pub fn update(conn: &mut Conn, id: i64, changes: &TagChanges) -> QueryResult<Tag
 }
 
 /// Deletes the tag; articles filed under it lose it (`ON DELETE CASCADE`).
-pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {
+pub fn delete(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    // The articles that lose the link have changed: clients syncing by `updated_at` must
+    // see them.
+    diesel::update(
+        articles::table.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(id))
+                    .select(article_tags::article_id),
+            ),
+        ),
+    )
+    .set(articles::updated_at.eq(now))
+    .execute(conn)?;
     diesel::delete(tags::table.find(id)).execute(conn)
 }

@@ -260,6 +260,22 @@ async fn slugs_are_transliterated_and_made_unique_and_a_taken_explicit_slug_is_4
         )
         .await;
     assert_eq!(own["slug"], "qaim-2017");
+    // All digits would read as an id.
+    let year = app
+        .create("/api/v1/articles", json!({"title": "2017"}), &d.admin)
+        .await;
+    assert_eq!(year["slug"], "article-2017");
+    let res = app
+        .post(
+            "/api/v1/articles",
+            &json!({"title": "x", "slug": "2017"}),
+            Some(&d.admin),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["slug"]);
+    app.get("/api/v1/articles/01", Some(&d.admin))
+        .await
+        .problem(404);
 }
 
 #[actix_web::test]
@@ -1203,4 +1219,149 @@ async fn unknown_articles_are_404_problems() {
     app.delete("/api/v1/articles/424242", Some(&d.admin))
         .await
         .problem(404);
+}
+
+#[actix_web::test]
+async fn bodies_that_nest_too_deep_are_refused_before_any_rendering() {
+    let app = TestApp::spawn().await;
+    let d = desk(&app).await;
+    for body in [
+        "<div>".repeat(16_000),
+        "> ".repeat(5_000),
+        "<span>".repeat(40),
+    ] {
+        let res = app
+            .post(
+                "/api/v1/articles",
+                &json!({"title": "Nested", "body": body}),
+                Some(&d.admin),
+            )
+            .await;
+        assert_eq!(res.invalid_fields(), ["body"]);
+        assert!(
+            res.json()["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("levels deep")
+        );
+    }
+    // Someone who may not edit an article learns it before their body is even looked at.
+    let (_, other) = reporter(&app, &d, "Karim Other").await;
+    let a = publish(&app, &d, "Not yours", json!({})).await;
+    let started = std::time::Instant::now();
+    let res = app
+        .patch(
+            &format!("/api/v1/articles/{}", a["id"]),
+            &json!({"body": "x ".repeat(400_000)}),
+            Some(&other),
+        )
+        .await;
+    res.problem(403);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[actix_web::test]
+async fn publication_times_are_for_editors_and_stay_set_on_public_articles() {
+    let app = TestApp::spawn().await;
+    let d = desk(&app).await;
+    let (_, author) = reporter(&app, &d, "Nadia Owner").await;
+    let res = app
+        .post(
+            "/api/v1/articles",
+            &json!({"title": "Backdated", "published_at": "2017-01-01T00:00:00Z"}),
+            Some(&author),
+        )
+        .await;
+    assert!(
+        res.problem(403)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("publication time")
+    );
+    let a = publish(
+        &app,
+        &d,
+        "Dated",
+        json!({"published_at": "2017-11-01T09:30:00Z"}),
+    )
+    .await;
+    let res = app
+        .patch(
+            &format!("/api/v1/articles/{}", a["id"]),
+            &json!({"published_at": null}),
+            Some(&d.admin),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["published_at"]);
+    // A moment a fraction of a second ahead is still in the future once stored.
+    let soon = Utc::now() + Duration::milliseconds(1500);
+    let res = app
+        .post(
+            "/api/v1/articles",
+            &json!({"title": "Soon", "status": "scheduled", "author_ids": [d.samir],
+                    "published_at": soon.to_rfc3339_opts(SecondsFormat::Millis, true)}),
+            Some(&d.admin),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+#[actix_web::test]
+async fn oversized_searches_are_422_not_500_and_empty_parameters_are_ignored() {
+    let app = TestApp::spawn().await;
+    let (_, a) = newsroom(&app).await;
+    let exclusions: String = (0..300).map(|n| format!("-x{n} ")).collect();
+    let req = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .query(&[("q", format!("qaim {exclusions}"))])
+        .unwrap();
+    assert_eq!(send(req, None).await.invalid_fields(), ["q"]);
+    let req = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .query(&[("q", "a".repeat(501))])
+        .unwrap();
+    assert_eq!(send(req, None).await.invalid_fields(), ["q"]);
+    let exclusions: String = (0..20).map(|n| format!("-x{n} ")).collect();
+    let req = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .query(&[("q", format!("qaim {exclusions}"))])
+        .unwrap();
+    assert_eq!(ids(&send(req, None).await.json()).len(), 2);
+
+    let all = ids(&app.get("/api/v1/articles", None).await.ok());
+    assert_eq!(all.len(), a.len());
+    for q in [
+        "author=",
+        "tag=&source=",
+        "dateline=%20",
+        "fields=,",
+        "sort=,",
+        "include=,",
+    ] {
+        let res = app.get(&format!("/api/v1/articles?{q}"), None).await.ok();
+        assert_eq!(ids(&res), all, "{q}");
+    }
+}
+
+#[actix_web::test]
+async fn every_answer_that_may_be_compressed_varies_on_accept_encoding() {
+    let app = TestApp::spawn().await;
+    let req = app
+        .request(Method::GET, "/api/v1/articles", None)
+        .no_decompress()
+        .insert_header(("accept-encoding", "identity"));
+    let plain = send(req, None).await;
+    let vary: Vec<String> = plain
+        .headers
+        .get_all("vary")
+        .map(|v| v.to_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        vary.iter().any(|v| v.contains("accept-encoding")),
+        "{vary:?}"
+    );
+    assert!(vary.iter().any(|v| v.contains("authorization")), "{vary:?}");
 }

@@ -231,7 +231,9 @@ async fn the_catalog_role_matrix() {
 }
 
 #[actix_web::test]
-async fn a_reporter_edits_their_own_byline() {
+async fn a_reporter_may_not_change_their_own_byline() {
+    // A byline stands on published articles its reporter may no longer change: only editors
+    // (or whoever created it) may rename or delete it.
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let byline = app
@@ -242,14 +244,40 @@ async fn a_reporter_edits_their_own_byline() {
         .await;
     assert_eq!(res.ok()["author_id"], byline["id"]);
     let token = access(&app.login("nadia@dateline.test", PASSWORD).await);
-    let res = app
-        .patch(
-            &format!("/api/v1/authors/{}", byline["id"]),
-            &json!({"bio": "Reports from Haditha."}),
-            Some(&token),
+    let path = format!("/api/v1/authors/{}", byline["id"]);
+    app.patch(&path, &json!({"name": "Someone Else"}), Some(&token))
+        .await
+        .problem(403);
+    app.delete(&path, Some(&token)).await.problem(403);
+}
+
+#[actix_web::test]
+async fn deleting_a_tag_touches_the_articles_that_lose_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let tag = app
+        .create("/api/v1/tags", json!({"name": "Rawa"}), &admin)
+        .await;
+    let a = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Tagged", "tag_ids": [tag["id"]]}),
+            &admin,
         )
         .await;
-    assert_eq!(res.ok()["bio"], "Reports from Haditha.");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/tags/{}", tag["id"]), Some(&admin))
+            .await
+            .status,
+        204
+    );
+    let after = app
+        .get(&format!("/api/v1/articles/{}", a["id"]), Some(&admin))
+        .await
+        .ok();
+    assert_eq!(after["tag_ids"], json!([]));
+    assert_ne!(after["updated_at"], a["updated_at"]);
 }
 
 #[actix_web::test]
@@ -378,6 +406,11 @@ async fn catalog_lists_filter_sort_page_and_count_public_articles() {
     assert_eq!(
         sparse["data"][0],
         json!({"slug": "alsumaria-news", "kind": "broadcaster"})
+    );
+    assert_eq!(
+        slugs(&app.get("/api/v1/sources?q=%00", None).await.ok()).len(),
+        4,
+        "a NUL matches like nothing was typed"
     );
     for q in ["sort=url", "fields=password", "kind=blog", "per_page=500"] {
         app.get(&format!("/api/v1/sources?{q}"), None)

@@ -5,6 +5,7 @@
 mod articles;
 mod auth;
 mod catalog;
+mod comments;
 mod helpers;
 mod images;
 mod ops;

@@ -1,0 +1,272 @@
+//! What the comments endpoints accept and answer.
+//!
+//! Bodies are plain text, stored exactly as given and served as JSON strings: escaping them
+//! for HTML is the client's job, as for any string in this API. Dateline renders no HTML from
+//! comments; if it ever does, that HTML goes through the same sanitizer as article bodies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::comments::models::CommentRow;
+use crate::error::AppError;
+use crate::validate::Errors;
+
+/// Where a comment is in moderation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentStatus {
+    /// Waiting for a moderator; not shown.
+    Pending,
+    /// Shown under the article.
+    Approved,
+    /// Not shown.
+    Rejected,
+    /// Not shown; marked as spam.
+    Spam,
+}
+
+impl CommentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Spam => "spam",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        match s {
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "spam" => Self::Spam,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// A comment as readers see it. Plain text: escape `author_name` and `body` when you put
+/// them in HTML.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 12, "article_id": 1, "parent_id": null, "author_name": "Ahmed from Ramadi",
+    "body": "Good news for the families waiting in Haditha.", "deleted": false,
+    "created_at": "2017-11-01T10:02:00Z"
+}))]
+pub struct CommentView {
+    #[schema(example = 12)]
+    pub id: i64,
+    #[schema(example = 1)]
+    pub article_id: i64,
+    /// The comment this one replies to; build the thread from it.
+    pub parent_id: Option<i64>,
+    /// `null` once the comment is deleted.
+    #[schema(example = "Ahmed from Ramadi")]
+    pub author_name: Option<String>,
+    /// Plain text, exactly as posted; `null` once the comment is deleted.
+    #[schema(example = "Good news for the families waiting in Haditha.")]
+    pub body: Option<String>,
+    /// A deleted comment that has replies stays in the thread as an empty placeholder.
+    pub deleted: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A comment as moderators see it: with the email and the status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 12, "article_id": 1, "parent_id": null, "author_name": "Ahmed from Ramadi",
+    "body": "Good news for the families waiting in Haditha.", "deleted": false,
+    "created_at": "2017-11-01T10:02:00Z", "author_email": "ahmed@example.com",
+    "status": "pending", "updated_at": "2017-11-01T10:02:00Z"
+}))]
+pub struct ModeratedComment {
+    #[serde(flatten)]
+    pub comment: CommentView,
+    /// Never shown to the public; `null` once the comment is deleted.
+    pub author_email: Option<String>,
+    pub status: CommentStatus,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CommentRow> for CommentView {
+    fn from(row: CommentRow) -> Self {
+        let deleted = row.deleted_at.is_some();
+        Self {
+            id: row.id,
+            article_id: row.article_id,
+            parent_id: row.parent_id,
+            author_name: (!deleted).then_some(row.author_name),
+            body: (!deleted).then_some(row.body),
+            deleted,
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+impl From<CommentRow> for ModeratedComment {
+    fn from(row: CommentRow) -> Self {
+        let deleted = row.deleted_at.is_some();
+        Self {
+            status: CommentStatus::from_db(&row.status),
+            author_email: (!deleted).then(|| row.author_email.clone()),
+            updated_at: row.updated_at.and_utc(),
+            comment: CommentView::from(row),
+        }
+    }
+}
+
+/// What the poster gets back: the comment and where it stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 12, "article_id": 1, "parent_id": null, "author_name": "Ahmed from Ramadi",
+    "body": "Good news for the families waiting in Haditha.", "deleted": false,
+    "created_at": "2017-11-01T10:02:00Z", "status": "pending"
+}))]
+pub struct PostedComment {
+    #[serde(flatten)]
+    pub comment: CommentView,
+    /// `pending` until a moderator approves it; `approved` at once when staff post.
+    pub status: CommentStatus,
+}
+
+impl From<CommentRow> for PostedComment {
+    fn from(row: CommentRow) -> Self {
+        Self {
+            status: CommentStatus::from_db(&row.status),
+            comment: CommentView::from(row),
+        }
+    }
+}
+
+/// The longest comment, in characters.
+pub const MAX_BODY_CHARS: usize = 5000;
+/// The most links a comment may carry.
+pub const MAX_LINKS: usize = 2;
+
+/// A reader's comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "author_name": "Ahmed from Ramadi",
+    "author_email": "ahmed@example.com",
+    "body": "Good news for the families waiting in Haditha.",
+    "parent_id": null
+}))]
+pub struct NewCommentBody {
+    /// 1–100 characters.
+    pub author_name: Option<String>,
+    /// Required from readers; never shown publicly. Staff may leave it out (their account's
+    /// email is used).
+    pub author_email: Option<String>,
+    /// Plain text, 1–5,000 characters, at most 2 links; no control characters but line
+    /// breaks and tabs.
+    pub body: String,
+    /// Reply to this comment: an approved comment of the same article.
+    pub parent_id: Option<i64>,
+}
+
+/// A moderation decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "approved"}))]
+pub struct ModerateComment {
+    /// `approved`, `rejected` or `spam`.
+    pub status: CommentStatus,
+}
+
+/// The SHA-256 of a body with its whitespace collapsed: the key of the repeat check.
+pub fn body_hash(body: &str) -> String {
+    let collapsed = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    hex::encode(Sha256::digest(collapsed.as_bytes()))
+}
+
+/// How many links a text holds (`http://`, `https://`, `www.`).
+pub fn count_links(text: &str) -> usize {
+    let lower = text.to_lowercase();
+    ["http://", "https://", "www."]
+        .iter()
+        .map(|p| lower.matches(p).count())
+        .sum::<usize>()
+        // `https://www.x` is one link, not two.
+        - lower.matches("://www.").count()
+}
+
+impl NewCommentBody {
+    /// Checks a reader's comment; `staff_email` fills in a missing email for staff.
+    pub fn validate(mut self, staff_email: Option<&str>) -> Result<Self, AppError> {
+        let mut e = Errors::new();
+        match self.author_name.as_mut() {
+            Some(name) => {
+                *name = name.trim().to_owned();
+                e.text("author_name", name, 1, 100, false);
+            }
+            None if staff_email.is_some() => {}
+            None => e.add("author_name", "is required"),
+        }
+        match (&self.author_email, staff_email) {
+            (Some(email), _) => e.email("author_email", email.trim()),
+            (None, Some(email)) => self.author_email = Some(email.to_owned()),
+            (None, None) => e.add("author_email", "is required"),
+        }
+        let chars = self.body.trim().chars().count();
+        if chars == 0 {
+            e.add("body", "must not be empty");
+        } else if chars > MAX_BODY_CHARS {
+            e.add(
+                "body",
+                format!("must be at most {MAX_BODY_CHARS} characters"),
+            );
+        }
+        if self
+            .body
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            e.add("body", "must not contain control characters");
+        }
+        if count_links(&self.body) > MAX_LINKS {
+            e.add("body", format!("may hold at most {MAX_LINKS} links"));
+        }
+        if self.parent_id.is_some_and(|p| p < 1) {
+            e.add("parent_id", "is a positive integer");
+        }
+        e.finish()?;
+        self.author_email = self.author_email.map(|m| m.trim().to_lowercase());
+        Ok(self)
+    }
+}
+
+/// Which comments the moderation queue shows.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueFilters {
+    /// `pending` (the default), `approved`, `rejected` or `spam`.
+    #[param(inline)]
+    pub status: Option<CommentStatus>,
+    /// Only comments on this article (id or slug).
+    #[param(example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14")]
+    pub article: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_counted_once_each() {
+        assert_eq!(
+            count_links("see https://www.example.com and http://x.io"),
+            2
+        );
+        assert_eq!(count_links("www.a.com www.b.com WWW.C.COM"), 3);
+        assert_eq!(count_links("no links here"), 0);
+    }
+
+    #[test]
+    fn repeats_ignore_whitespace_only() {
+        assert_eq!(body_hash("Good  news\n"), body_hash("Good news"));
+        assert_ne!(body_hash("Good news"), body_hash("good news"));
+    }
+}
