@@ -4,6 +4,7 @@ pub mod app;
 pub mod articles;
 pub mod auth;
 pub mod authors;
+pub mod catalog;
 pub mod cli;
 pub mod comments;
 pub mod config;

@@ -9,11 +9,15 @@ use crate::app::AppState;
 use crate::articles::dto::{ArticleStatus, UpdateArticle};
 use crate::articles::{render, service};
 use crate::authors::dto::CreateAuthor;
+use crate::authors::handlers::Authors;
+use crate::catalog::Catalog;
 use crate::db;
 use crate::error::AppError;
 use crate::slug::IdOrSlug;
 use crate::sources::dto::{CreateSource, SourceKind};
+use crate::sources::handlers::Sources;
 use crate::tags::dto::CreateTag;
+use crate::tags::handlers::Tags;
 
 /// The slug of the demo's lead story; its presence means the demo is already loaded.
 pub const LEAD_SLUG: &str = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14";
@@ -297,7 +301,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Seeded>, AppError> {
                 website: None,
                 avatar_image_id: None,
             };
-            author_ids.push(crate::authors::handlers::create(conn, body, None)?.id);
+            author_ids.push(<Authors as Catalog>::insert(conn, body, None)?.id);
             seeded.authors += 1;
         }
         let mut source_ids = Vec::new();
@@ -309,7 +313,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Seeded>, AppError> {
                 kind: Some(*kind),
                 description: None,
             };
-            source_ids.push(crate::sources::handlers::create(conn, body, None)?.id);
+            source_ids.push(<Sources as Catalog>::insert(conn, body, None)?.id);
             seeded.sources += 1;
         }
         let mut tag_ids = Vec::new();
@@ -319,7 +323,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Seeded>, AppError> {
                 slug: None,
                 description: Some((*description).to_owned()),
             };
-            tag_ids.push(crate::tags::handlers::create(conn, body, None)?.id);
+            tag_ids.push(<Tags as Catalog>::insert(conn, body, None)?.id);
             seeded.tags += 1;
         }
         let db_now = db::now();

@@ -1,24 +1,31 @@
 //! `/api/v1/authors`: bylines.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, MaybeAuthUser, policy};
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::catalog::{self, Catalog};
+use crate::error::AppError;
+use crate::http::list::{FieldsParam, ListBody, PageParams};
+use crate::http::{Json, Query};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
+};
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::auth::policy;
 use crate::authors::dto::{
     AUTHOR_FIELDS, AUTHOR_SORTS, AuthorFilters, AuthorView, CreateAuthor, UpdateAuthor,
 };
 use crate::authors::models::{AuthorChanges, AuthorRow, NewAuthor};
 use crate::authors::queries;
 use crate::db;
-use crate::error::AppError;
-use crate::http::list::{self, FieldsParam, ListBody, PageParams};
-use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
-use crate::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::list::{Page, SortKey};
 use crate::slug::{self, IdOrSlug};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -29,23 +36,153 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_author);
 }
 
-fn not_found(key: &IdOrSlug) -> AppError {
-    AppError::NotFound(format!("No author `{key}`."))
+/// Authors (bylines) as a [`Catalog`].
+pub struct Authors;
+
+impl Catalog for Authors {
+    type Row = AuthorRow;
+    type View = AuthorView;
+    type Create = CreateAuthor;
+    type Update = UpdateAuthor;
+    type Filters = AuthorFilters;
+
+    const NOUN: &'static str = "author";
+    const COLLECTION: &'static str = "authors";
+    const FIELDS: &'static [&'static str] = AUTHOR_FIELDS;
+    const SORTS: &'static [&'static str] = AUTHOR_SORTS;
+
+    fn id(row: &AuthorRow) -> i64 {
+        row.id
+    }
+
+    fn created_by(row: &AuthorRow) -> Option<i64> {
+        row.created_by
+    }
+
+    /// The email only for signed-in staff.
+    fn view(row: AuthorRow, article_count: i64, staff: bool) -> AuthorView {
+        AuthorView::new(row, article_count, staff)
+    }
+
+    fn sort_and_fields(filters: &AuthorFilters) -> (Option<&str>, Option<&str>) {
+        (filters.sort.as_deref(), filters.fields.as_deref())
+    }
+
+    fn find(conn: &mut db::Conn, key: &IdOrSlug) -> QueryResult<Option<AuthorRow>> {
+        queries::find(conn, key)
+    }
+
+    fn list(
+        conn: &mut db::Conn,
+        filters: &AuthorFilters,
+        sort: &[SortKey],
+        page: Page,
+    ) -> QueryResult<(Vec<AuthorRow>, i64)> {
+        let q = filters.q.as_deref().filter(|q| !q.trim().is_empty());
+        queries::list(conn, q, sort, page)
+    }
+
+    fn article_counts(
+        conn: &mut db::Conn,
+        ids: &[i64],
+        now: NaiveDateTime,
+    ) -> QueryResult<HashMap<i64, i64>> {
+        queries::article_counts(conn, ids, now)
+    }
+
+    /// Bylines are made by editors and admins.
+    fn may_create(user: &AuthUser) -> Result<(), AppError> {
+        policy::require_create_author(user)
+    }
+
+    fn validate_create(body: CreateAuthor) -> Result<CreateAuthor, AppError> {
+        body.validate()
+    }
+
+    fn validate_update(body: UpdateAuthor) -> Result<UpdateAuthor, AppError> {
+        body.validate()
+    }
+
+    fn insert(
+        conn: &mut db::Conn,
+        body: CreateAuthor,
+        created_by: Option<i64>,
+    ) -> Result<AuthorRow, AppError> {
+        check_avatar(conn, body.avatar_image_id)?;
+        let slug = slug::choose(
+            conn,
+            body.slug.as_deref(),
+            &body.name,
+            "author",
+            queries::taken_slugs,
+            |conn, s| queries::slug_taken(conn, s, None),
+        )?;
+        let now = db::now();
+        let new = NewAuthor {
+            slug,
+            name: body.name,
+            bio: body.bio,
+            email: body.email,
+            website: body.website,
+            avatar_image_id: body.avatar_image_id,
+            created_by,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(queries::insert(conn, &new)?)
+    }
+
+    fn update(
+        conn: &mut db::Conn,
+        current: &AuthorRow,
+        body: UpdateAuthor,
+    ) -> Result<AuthorRow, AppError> {
+        catalog::check_new_slug(conn, body.slug.as_deref(), current.id, queries::slug_taken)?;
+        check_avatar(conn, body.avatar_image_id.flatten())?;
+        let changes = AuthorChanges {
+            slug: body.slug,
+            name: body.name,
+            bio: body.bio,
+            email: body.email,
+            website: body.website,
+            avatar_image_id: body.avatar_image_id,
+            updated_at: Some(db::now()),
+        };
+        Ok(queries::update(conn, current.id, &changes)?)
+    }
+
+    /// An article's only author cannot go: give the article another author first.
+    fn check_delete(conn: &mut db::Conn, row: &AuthorRow) -> Result<(), AppError> {
+        let sole = queries::sole_author_of(conn, row.id)?;
+        if sole.is_empty() {
+            return Ok(());
+        }
+        Err(AppError::Conflict(format!(
+            "{} is the only author of {} article(s): {}; give them another author first.",
+            row.name,
+            sole.len(),
+            sole.iter()
+                .take(5)
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+
+    fn delete(conn: &mut db::Conn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+        queries::delete(conn, id, now)
+    }
 }
 
-/// The author named by `key` with their article count, or a `404`; the email only
-/// `with_email`.
-fn load(
-    conn: &mut db::Conn,
-    key: &IdOrSlug,
-    with_email: bool,
-) -> Result<(AuthorRow, AuthorView), AppError> {
-    let row = queries::find(conn, key)?.ok_or_else(|| not_found(key))?;
-    let count = queries::article_counts(conn, &[row.id], db::now())?
-        .get(&row.id)
-        .copied()
-        .unwrap_or(0);
-    Ok((row.clone(), AuthorView::new(row, count, with_email)))
+/// `422` unless `image` names an uploaded image.
+fn check_avatar(conn: &mut db::Conn, image: Option<i64>) -> Result<(), AppError> {
+    match image {
+        Some(id) if !crate::images::queries::exists(conn, id)? => Err(AppError::invalid(
+            "avatar_image_id",
+            format!("no image with id {id}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// List authors
@@ -77,34 +214,7 @@ pub async fn list_authors(
     Query(paging): Query<PageParams>,
     Query(filters): Query<AuthorFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let page = paging.validate()?;
-    let sort = list::parse_sort(filters.sort.as_deref(), AUTHOR_SORTS, "name")?;
-    let fields = list::parse_fields(filters.fields.as_deref(), AUTHOR_FIELDS)?;
-    let q = filters.q.filter(|q| !q.trim().is_empty());
-    let (rows, total, counts) = db::read(&state.pool, move |conn| {
-        let (rows, total) = queries::list(conn, q.as_deref(), &sort, page)?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let counts = queries::article_counts(conn, &ids, db::now())?;
-        Ok((rows, total, counts))
-    })
-    .await?;
-    let with_email = user.0.is_some();
-    let views = rows
-        .into_iter()
-        .map(|r| {
-            let count = counts.get(&r.id).copied().unwrap_or(0);
-            AuthorView::new(r, count, with_email)
-        })
-        .collect();
-    list::page_response(
-        &req,
-        &state.config.public_url,
-        page,
-        total,
-        views,
-        fields.as_deref(),
-        read_cache(user.0.is_none()),
-    )
+    catalog::list::<Authors>(req, state, user, paging, filters).await
 }
 
 /// Read an author
@@ -130,16 +240,7 @@ pub async fn get_author(
     key: web::Path<String>,
     Query(params): Query<FieldsParam>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = list::parse_fields(params.fields.as_deref(), AUTHOR_FIELDS)?;
-    let key = IdOrSlug::parse(&key);
-    let with_email = user.0.is_some();
-    let (_, view) = db::read(&state.pool, move |conn| load(conn, &key, with_email)).await?;
-    json_response(
-        StatusCode::OK,
-        &view,
-        fields.as_deref(),
-        read_cache(user.0.is_none()),
-    )
+    catalog::get::<Authors>(state, user, key.into_inner(), params).await
 }
 
 /// Create an author
@@ -167,54 +268,7 @@ pub async fn create_author(
     user: AuthUser,
     body: Json<CreateAuthor>,
 ) -> Result<HttpResponse, AppError> {
-    policy::require_create_author(&user)?;
-    let body = body.into_inner()?.validate()?;
-    let row = db::write(&state.pool, move |conn| create(conn, body, Some(user.id))).await?;
-    let view = AuthorView::new(row, 0, true);
-    created(&state, "authors", view.id, &view)
-}
-
-/// `422` unless `image` names an uploaded image.
-fn check_avatar(conn: &mut db::Conn, image: Option<i64>) -> Result<(), AppError> {
-    match image {
-        Some(id) if !crate::images::queries::exists(conn, id)? => Err(AppError::invalid(
-            "avatar_image_id",
-            format!("no image with id {id}"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Creates a validated author (shared with the demo seed).
-pub fn create(
-    conn: &mut db::Conn,
-    body: CreateAuthor,
-    created_by: Option<i64>,
-) -> Result<AuthorRow, AppError> {
-    check_avatar(conn, body.avatar_image_id)?;
-    let slug = slug::choose(
-        conn,
-        body.slug.as_deref(),
-        &body.name,
-        "author",
-        queries::taken_slugs,
-        |conn, s| queries::slug_taken(conn, s, None),
-    )?;
-    let now = db::now();
-    Ok(queries::insert(
-        conn,
-        &NewAuthor {
-            slug,
-            name: body.name,
-            bio: body.bio,
-            email: body.email,
-            website: body.website,
-            avatar_image_id: body.avatar_image_id,
-            created_by,
-            created_at: now,
-            updated_at: now,
-        },
-    )?)
+    catalog::create::<Authors>(state, user, body).await
 }
 
 /// Update an author
@@ -249,35 +303,7 @@ pub async fn update_author(
     key: web::Path<String>,
     body: Json<UpdateAuthor>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdOrSlug::parse(&key);
-    let if_match = etag::if_match(&req);
-    let view = db::write(&state.pool, move |conn| {
-        let (current, view) = load(conn, &key, true)?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        let body = body.into_inner()?.validate()?;
-        check_avatar(conn, body.avatar_image_id.flatten())?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        if let Some(s) = &body.slug {
-            if queries::slug_taken(conn, s, Some(current.id))? {
-                return Err(AppError::Conflict(format!(
-                    "The slug `{s}` is already taken."
-                )));
-            }
-        }
-        let changes = AuthorChanges {
-            slug: body.slug,
-            name: body.name,
-            bio: body.bio,
-            email: body.email,
-            website: body.website,
-            avatar_image_id: body.avatar_image_id,
-            updated_at: Some(db::now()),
-        };
-        let row = queries::update(conn, current.id, &changes)?;
-        Ok(AuthorView::new(row, view.article_count, true))
-    })
-    .await?;
-    json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
+    catalog::update::<Authors>(req, state, user, key.into_inner(), body).await
 }
 
 /// Delete an author
@@ -309,28 +335,5 @@ pub async fn delete_author(
     user: AuthUser,
     key: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdOrSlug::parse(&key);
-    let if_match = etag::if_match(&req);
-    db::write(&state.pool, move |conn| {
-        let (current, view) = load(conn, &key, true)?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        let sole = queries::sole_author_of(conn, current.id)?;
-        if !sole.is_empty() {
-            return Err(AppError::Conflict(format!(
-                "{} is the only author of {} article(s): {}; give them another author first.",
-                current.name,
-                sole.len(),
-                sole.iter()
-                    .take(5)
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        queries::delete(conn, current.id, db::now())?;
-        Ok(())
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    catalog::delete::<Authors>(req, state, user, key.into_inner()).await
 }

@@ -1,19 +1,25 @@
 //! `/api/v1/sources`: the agencies and outlets stories come from or cite.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, MaybeAuthUser, policy};
-use crate::db;
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::catalog::{self, Catalog};
 use crate::error::AppError;
-use crate::http::list::{self, FieldsParam, ListBody, PageParams};
-use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
+use crate::http::list::{FieldsParam, ListBody, PageParams};
+use crate::http::{Json, Query};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::db;
+use crate::http::list::{Page, SortKey};
 use crate::slug::{self, IdOrSlug};
 use crate::sources::dto::{
     CreateSource, SOURCE_FIELDS, SOURCE_SORTS, SourceFilters, SourceKind, SourceView, UpdateSource,
@@ -29,18 +35,114 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_source);
 }
 
-fn not_found(key: &IdOrSlug) -> AppError {
-    AppError::NotFound(format!("No source `{key}`."))
-}
+/// Sources as a [`Catalog`].
+pub struct Sources;
 
-/// The source named by `key` with its article count, or a `404`.
-fn load(conn: &mut db::Conn, key: &IdOrSlug) -> Result<(SourceRow, SourceView), AppError> {
-    let row = queries::find(conn, key)?.ok_or_else(|| not_found(key))?;
-    let count = queries::article_counts(conn, &[row.id], db::now())?
-        .get(&row.id)
-        .copied()
-        .unwrap_or(0);
-    Ok((row.clone(), SourceView::new(row, count)))
+impl Catalog for Sources {
+    type Row = SourceRow;
+    type View = SourceView;
+    type Create = CreateSource;
+    type Update = UpdateSource;
+    type Filters = SourceFilters;
+
+    const NOUN: &'static str = "source";
+    const COLLECTION: &'static str = "sources";
+    const FIELDS: &'static [&'static str] = SOURCE_FIELDS;
+    const SORTS: &'static [&'static str] = SOURCE_SORTS;
+
+    fn id(row: &SourceRow) -> i64 {
+        row.id
+    }
+
+    fn created_by(row: &SourceRow) -> Option<i64> {
+        row.created_by
+    }
+
+    fn view(row: SourceRow, article_count: i64, _staff: bool) -> SourceView {
+        SourceView::new(row, article_count)
+    }
+
+    fn sort_and_fields(filters: &SourceFilters) -> (Option<&str>, Option<&str>) {
+        (filters.sort.as_deref(), filters.fields.as_deref())
+    }
+
+    fn find(conn: &mut db::Conn, key: &IdOrSlug) -> QueryResult<Option<SourceRow>> {
+        queries::find(conn, key)
+    }
+
+    fn list(
+        conn: &mut db::Conn,
+        filters: &SourceFilters,
+        sort: &[SortKey],
+        page: Page,
+    ) -> QueryResult<(Vec<SourceRow>, i64)> {
+        let q = filters.q.as_deref().filter(|q| !q.trim().is_empty());
+        queries::list(conn, q, filters.kind.map(SourceKind::as_str), sort, page)
+    }
+
+    fn article_counts(
+        conn: &mut db::Conn,
+        ids: &[i64],
+        now: NaiveDateTime,
+    ) -> QueryResult<HashMap<i64, i64>> {
+        queries::article_counts(conn, ids, now)
+    }
+
+    fn validate_create(body: CreateSource) -> Result<CreateSource, AppError> {
+        body.validate()
+    }
+
+    fn validate_update(body: UpdateSource) -> Result<UpdateSource, AppError> {
+        body.validate()
+    }
+
+    fn insert(
+        conn: &mut db::Conn,
+        body: CreateSource,
+        created_by: Option<i64>,
+    ) -> Result<SourceRow, AppError> {
+        let slug = slug::choose(
+            conn,
+            body.slug.as_deref(),
+            &body.name,
+            "source",
+            queries::taken_slugs,
+            |conn, s| queries::slug_taken(conn, s, None),
+        )?;
+        let now = db::now();
+        let new = NewSource {
+            slug,
+            name: body.name,
+            url: body.url,
+            kind: body.kind.unwrap_or(SourceKind::Other).as_str().to_owned(),
+            description: body.description,
+            created_by,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(queries::insert(conn, &new)?)
+    }
+
+    fn update(
+        conn: &mut db::Conn,
+        current: &SourceRow,
+        body: UpdateSource,
+    ) -> Result<SourceRow, AppError> {
+        catalog::check_new_slug(conn, body.slug.as_deref(), current.id, queries::slug_taken)?;
+        let changes = SourceChanges {
+            slug: body.slug,
+            name: body.name,
+            url: body.url,
+            kind: body.kind.map(|k| k.as_str().to_owned()),
+            description: body.description,
+            updated_at: Some(db::now()),
+        };
+        Ok(queries::update(conn, current.id, &changes)?)
+    }
+
+    fn delete(conn: &mut db::Conn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+        queries::delete(conn, id, now)
+    }
 }
 
 /// List sources
@@ -71,34 +173,7 @@ pub async fn list_sources(
     Query(paging): Query<PageParams>,
     Query(filters): Query<SourceFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let page = paging.validate()?;
-    let sort = list::parse_sort(filters.sort.as_deref(), SOURCE_SORTS, "name")?;
-    let fields = list::parse_fields(filters.fields.as_deref(), SOURCE_FIELDS)?;
-    let q = filters.q.filter(|q| !q.trim().is_empty());
-    let kind = filters.kind.map(SourceKind::as_str);
-    let (rows, total, counts) = db::read(&state.pool, move |conn| {
-        let (rows, total) = queries::list(conn, q.as_deref(), kind, &sort, page)?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let counts = queries::article_counts(conn, &ids, db::now())?;
-        Ok((rows, total, counts))
-    })
-    .await?;
-    let views = rows
-        .into_iter()
-        .map(|r| {
-            let count = counts.get(&r.id).copied().unwrap_or(0);
-            SourceView::new(r, count)
-        })
-        .collect();
-    list::page_response(
-        &req,
-        &state.config.public_url,
-        page,
-        total,
-        views,
-        fields.as_deref(),
-        read_cache(user.0.is_none()),
-    )
+    catalog::list::<Sources>(req, state, user, paging, filters).await
 }
 
 /// Read a source
@@ -124,15 +199,7 @@ pub async fn get_source(
     key: web::Path<String>,
     Query(params): Query<FieldsParam>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = list::parse_fields(params.fields.as_deref(), SOURCE_FIELDS)?;
-    let key = IdOrSlug::parse(&key);
-    let (_, view) = db::read(&state.pool, move |conn| load(conn, &key)).await?;
-    json_response(
-        StatusCode::OK,
-        &view,
-        fields.as_deref(),
-        read_cache(user.0.is_none()),
-    )
+    catalog::get::<Sources>(state, user, key.into_inner(), params).await
 }
 
 /// Create a source
@@ -160,40 +227,7 @@ pub async fn create_source(
     user: AuthUser,
     body: Json<CreateSource>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner()?.validate()?;
-    let row = db::write(&state.pool, move |conn| create(conn, body, Some(user.id))).await?;
-    let view = SourceView::new(row, 0);
-    created(&state, "sources", view.id, &view)
-}
-
-/// Creates a validated source (shared with the demo seed).
-pub fn create(
-    conn: &mut db::Conn,
-    body: CreateSource,
-    created_by: Option<i64>,
-) -> Result<SourceRow, AppError> {
-    let slug = slug::choose(
-        conn,
-        body.slug.as_deref(),
-        &body.name,
-        "source",
-        queries::taken_slugs,
-        |conn, s| queries::slug_taken(conn, s, None),
-    )?;
-    let now = db::now();
-    Ok(queries::insert(
-        conn,
-        &NewSource {
-            slug,
-            name: body.name,
-            url: body.url,
-            kind: body.kind.unwrap_or(SourceKind::Other).as_str().to_owned(),
-            description: body.description,
-            created_by,
-            created_at: now,
-            updated_at: now,
-        },
-    )?)
+    catalog::create::<Sources>(state, user, body).await
 }
 
 /// Update a source
@@ -228,33 +262,7 @@ pub async fn update_source(
     key: web::Path<String>,
     body: Json<UpdateSource>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdOrSlug::parse(&key);
-    let if_match = etag::if_match(&req);
-    let view = db::write(&state.pool, move |conn| {
-        let (current, view) = load(conn, &key)?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        let body = body.into_inner()?.validate()?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        if let Some(s) = &body.slug {
-            if queries::slug_taken(conn, s, Some(current.id))? {
-                return Err(AppError::Conflict(format!(
-                    "The slug `{s}` is already taken."
-                )));
-            }
-        }
-        let changes = SourceChanges {
-            slug: body.slug,
-            name: body.name,
-            url: body.url,
-            kind: body.kind.map(|k| k.as_str().to_owned()),
-            description: body.description,
-            updated_at: Some(db::now()),
-        };
-        let row = queries::update(conn, current.id, &changes)?;
-        Ok(SourceView::new(row, view.article_count))
-    })
-    .await?;
-    json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
+    catalog::update::<Sources>(req, state, user, key.into_inner(), body).await
 }
 
 /// Delete a source
@@ -283,15 +291,5 @@ pub async fn delete_source(
     user: AuthUser,
     key: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdOrSlug::parse(&key);
-    let if_match = etag::if_match(&req);
-    db::write(&state.pool, move |conn| {
-        let (current, view) = load(conn, &key)?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        queries::delete(conn, current.id, db::now())?;
-        Ok(())
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    catalog::delete::<Sources>(req, state, user, key.into_inner()).await
 }

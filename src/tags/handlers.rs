@@ -1,19 +1,25 @@
 //! `/api/v1/tags`: the topics articles are filed under.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, MaybeAuthUser, policy};
-use crate::db;
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::catalog::{self, Catalog};
 use crate::error::AppError;
-use crate::http::list::{self, FieldsParam, ListBody, PageParams};
-use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
+use crate::http::list::{FieldsParam, ListBody, PageParams};
+use crate::http::{Json, Query};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::db;
+use crate::http::list::{Page, SortKey};
 use crate::slug::{self, IdOrSlug};
 use crate::tags::dto::{CreateTag, TAG_FIELDS, TAG_SORTS, TagFilters, TagView, UpdateTag};
 use crate::tags::models::{NewTag, TagChanges, TagRow};
@@ -27,18 +33,106 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_tag);
 }
 
-fn not_found(key: &IdOrSlug) -> AppError {
-    AppError::NotFound(format!("No tag `{key}`."))
-}
+/// Tags as a [`Catalog`].
+pub struct Tags;
 
-/// The tag named by `key` with its article count, or a `404`.
-fn load(conn: &mut db::Conn, key: &IdOrSlug) -> Result<(TagRow, TagView), AppError> {
-    let row = queries::find(conn, key)?.ok_or_else(|| not_found(key))?;
-    let count = queries::article_counts(conn, &[row.id], db::now())?
-        .get(&row.id)
-        .copied()
-        .unwrap_or(0);
-    Ok((row.clone(), TagView::new(row, count)))
+impl Catalog for Tags {
+    type Row = TagRow;
+    type View = TagView;
+    type Create = CreateTag;
+    type Update = UpdateTag;
+    type Filters = TagFilters;
+
+    const NOUN: &'static str = "tag";
+    const COLLECTION: &'static str = "tags";
+    const FIELDS: &'static [&'static str] = TAG_FIELDS;
+    const SORTS: &'static [&'static str] = TAG_SORTS;
+
+    fn id(row: &TagRow) -> i64 {
+        row.id
+    }
+
+    fn created_by(row: &TagRow) -> Option<i64> {
+        row.created_by
+    }
+
+    fn view(row: TagRow, article_count: i64, _staff: bool) -> TagView {
+        TagView::new(row, article_count)
+    }
+
+    fn sort_and_fields(filters: &TagFilters) -> (Option<&str>, Option<&str>) {
+        (filters.sort.as_deref(), filters.fields.as_deref())
+    }
+
+    fn find(conn: &mut db::Conn, key: &IdOrSlug) -> QueryResult<Option<TagRow>> {
+        queries::find(conn, key)
+    }
+
+    fn list(
+        conn: &mut db::Conn,
+        filters: &TagFilters,
+        sort: &[SortKey],
+        page: Page,
+    ) -> QueryResult<(Vec<TagRow>, i64)> {
+        let q = filters.q.as_deref().filter(|q| !q.trim().is_empty());
+        queries::list(conn, q, sort, page)
+    }
+
+    fn article_counts(
+        conn: &mut db::Conn,
+        ids: &[i64],
+        now: NaiveDateTime,
+    ) -> QueryResult<HashMap<i64, i64>> {
+        queries::article_counts(conn, ids, now)
+    }
+
+    fn validate_create(body: CreateTag) -> Result<CreateTag, AppError> {
+        body.validate()
+    }
+
+    fn validate_update(body: UpdateTag) -> Result<UpdateTag, AppError> {
+        body.validate()
+    }
+
+    fn insert(
+        conn: &mut db::Conn,
+        body: CreateTag,
+        created_by: Option<i64>,
+    ) -> Result<TagRow, AppError> {
+        let slug = slug::choose(
+            conn,
+            body.slug.as_deref(),
+            &body.name,
+            "tag",
+            queries::taken_slugs,
+            |conn, s| queries::slug_taken(conn, s, None),
+        )?;
+        let now = db::now();
+        let new = NewTag {
+            slug,
+            name: body.name,
+            description: body.description,
+            created_by,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(queries::insert(conn, &new)?)
+    }
+
+    fn update(conn: &mut db::Conn, current: &TagRow, body: UpdateTag) -> Result<TagRow, AppError> {
+        catalog::check_new_slug(conn, body.slug.as_deref(), current.id, queries::slug_taken)?;
+        let changes = TagChanges {
+            slug: body.slug,
+            name: body.name,
+            description: body.description,
+            updated_at: Some(db::now()),
+        };
+        Ok(queries::update(conn, current.id, &changes)?)
+    }
+
+    fn delete(conn: &mut db::Conn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+        queries::delete(conn, id, now)
+    }
 }
 
 /// List tags
@@ -69,33 +163,7 @@ pub async fn list_tags(
     Query(paging): Query<PageParams>,
     Query(filters): Query<TagFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let page = paging.validate()?;
-    let sort = list::parse_sort(filters.sort.as_deref(), TAG_SORTS, "name")?;
-    let fields = list::parse_fields(filters.fields.as_deref(), TAG_FIELDS)?;
-    let q = filters.q.filter(|q| !q.trim().is_empty());
-    let (rows, total, counts) = db::read(&state.pool, move |conn| {
-        let (rows, total) = queries::list(conn, q.as_deref(), &sort, page)?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let counts = queries::article_counts(conn, &ids, db::now())?;
-        Ok((rows, total, counts))
-    })
-    .await?;
-    let views = rows
-        .into_iter()
-        .map(|r| {
-            let count = counts.get(&r.id).copied().unwrap_or(0);
-            TagView::new(r, count)
-        })
-        .collect();
-    list::page_response(
-        &req,
-        &state.config.public_url,
-        page,
-        total,
-        views,
-        fields.as_deref(),
-        read_cache(user.0.is_none()),
-    )
+    catalog::list::<Tags>(req, state, user, paging, filters).await
 }
 
 /// Read a tag
@@ -121,15 +189,7 @@ pub async fn get_tag(
     key: web::Path<String>,
     Query(params): Query<FieldsParam>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = list::parse_fields(params.fields.as_deref(), TAG_FIELDS)?;
-    let key = IdOrSlug::parse(&key);
-    let (_, view) = db::read(&state.pool, move |conn| load(conn, &key)).await?;
-    json_response(
-        StatusCode::OK,
-        &view,
-        fields.as_deref(),
-        read_cache(user.0.is_none()),
-    )
+    catalog::get::<Tags>(state, user, key.into_inner(), params).await
 }
 
 /// Create a tag
@@ -156,38 +216,7 @@ pub async fn create_tag(
     user: AuthUser,
     body: Json<CreateTag>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner()?.validate()?;
-    let row = db::write(&state.pool, move |conn| create(conn, body, Some(user.id))).await?;
-    let view = TagView::new(row, 0);
-    created(&state, "tags", view.id, &view)
-}
-
-/// Creates a validated tag (shared with the demo seed).
-pub fn create(
-    conn: &mut db::Conn,
-    body: CreateTag,
-    created_by: Option<i64>,
-) -> Result<TagRow, AppError> {
-    let slug = slug::choose(
-        conn,
-        body.slug.as_deref(),
-        &body.name,
-        "tag",
-        queries::taken_slugs,
-        |conn, s| queries::slug_taken(conn, s, None),
-    )?;
-    let now = db::now();
-    Ok(queries::insert(
-        conn,
-        &NewTag {
-            slug,
-            name: body.name,
-            description: body.description,
-            created_by,
-            created_at: now,
-            updated_at: now,
-        },
-    )?)
+    catalog::create::<Tags>(state, user, body).await
 }
 
 /// Update a tag
@@ -222,31 +251,7 @@ pub async fn update_tag(
     key: web::Path<String>,
     body: Json<UpdateTag>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdOrSlug::parse(&key);
-    let if_match = etag::if_match(&req);
-    let view = db::write(&state.pool, move |conn| {
-        let (current, view) = load(conn, &key)?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        let body = body.into_inner()?.validate()?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        if let Some(s) = &body.slug {
-            if queries::slug_taken(conn, s, Some(current.id))? {
-                return Err(AppError::Conflict(format!(
-                    "The slug `{s}` is already taken."
-                )));
-            }
-        }
-        let changes = TagChanges {
-            slug: body.slug,
-            name: body.name,
-            description: body.description,
-            updated_at: Some(db::now()),
-        };
-        let row = queries::update(conn, current.id, &changes)?;
-        Ok(TagView::new(row, view.article_count))
-    })
-    .await?;
-    json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
+    catalog::update::<Tags>(req, state, user, key.into_inner(), body).await
 }
 
 /// Delete a tag
@@ -275,15 +280,5 @@ pub async fn delete_tag(
     user: AuthUser,
     key: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdOrSlug::parse(&key);
-    let if_match = etag::if_match(&req);
-    db::write(&state.pool, move |conn| {
-        let (current, view) = load(conn, &key)?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        queries::delete(conn, current.id, db::now())?;
-        Ok(())
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    catalog::delete::<Tags>(req, state, user, key.into_inner()).await
 }
