@@ -152,13 +152,12 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of [`routes`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut api) = App::new()
+    let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    openapi::add_server_errors(&mut api);
-    api
+    openapi::finish(api)
 }
 
 fn cors(origins: &CorsOrigins) -> Cors {
@@ -216,12 +215,12 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, mut api) = App::new()
+    let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    openapi::add_server_errors(&mut api);
+    let api = openapi::finish(api);
     let table = RouteTable::new(
         &api,
         &[

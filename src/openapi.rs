@@ -2,7 +2,7 @@
 //! schemas are collected from the router itself (see `app::routes`), so the document describes
 //! exactly what the server runs; [`openapi`] builds it and `dateline openapi` prints it.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
@@ -12,7 +12,13 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{OpenApi as OpenApiDoc, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse};
 
+use crate::articles::dto;
+use crate::authors::dto::{AUTHOR_FIELDS, AUTHOR_SORTS};
 use crate::error::{FieldError, PROBLEM_JSON, Problem};
+use crate::images::dto::{IMAGE_FIELDS, IMAGE_SORTS};
+use crate::sources::dto::{SOURCE_FIELDS, SOURCE_SORTS};
+use crate::tags::dto::{TAG_FIELDS, TAG_SORTS};
+use crate::users::dto::USER_SORTS;
 
 /// The name of the bearer security scheme, as operations' `security(("bearer" = []))` use it.
 pub const BEARER: &str = "bearer";
@@ -84,9 +90,166 @@ impl Modify for Security {
     }
 }
 
-/// Completes the document once the router has added its paths: every operation reaches the
-/// database, so every operation can also answer `500` and `503`.
-pub fn add_server_errors(openapi: &mut OpenApiDoc) {
+/// Completes the document once the router has added its paths, with what the per-handler
+/// annotations cannot say (or would say a dozen times):
+///
+/// - every operation reaches the database, so every operation can answer `500` and `503`;
+/// - `sort`, `fields` and `include` take comma lists of the names each resource allows;
+/// - with `fields`, a body holds only the named members;
+/// - every JSON success carries an `ETag` and a `Cache-Control`;
+/// - rendition widths are a fixed set; optional headers are strings, never `null`.
+///
+/// A document that cannot take these steps is served as it came.
+pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
+    let mut api = api;
+    add_server_errors(&mut api);
+    let Ok(mut doc) = serde_json::to_value(&api) else {
+        return api;
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for op in item.values_mut() {
+                complete_operation(path, op);
+            }
+        }
+    }
+    serde_json::from_value(doc).unwrap_or(api)
+}
+
+/// Which names `sort`, `fields` and `include` take in one collection.
+struct NameLists {
+    collection: &'static str,
+    sorts: &'static [&'static str],
+    fields: &'static [&'static str],
+    includes: &'static [&'static str],
+}
+
+const NAME_LISTS: &[NameLists] = &[
+    NameLists {
+        collection: "/api/v1/articles",
+        sorts: dto::ARTICLE_SORTS,
+        fields: dto::ARTICLE_FIELDS,
+        includes: dto::ARTICLE_INCLUDES,
+    },
+    NameLists {
+        collection: "/api/v1/authors",
+        sorts: AUTHOR_SORTS,
+        fields: AUTHOR_FIELDS,
+        includes: &[],
+    },
+    NameLists {
+        collection: "/api/v1/sources",
+        sorts: SOURCE_SORTS,
+        fields: SOURCE_FIELDS,
+        includes: &[],
+    },
+    NameLists {
+        collection: "/api/v1/tags",
+        sorts: TAG_SORTS,
+        fields: TAG_FIELDS,
+        includes: &[],
+    },
+    NameLists {
+        collection: "/api/v1/images",
+        sorts: IMAGE_SORTS,
+        fields: IMAGE_FIELDS,
+        includes: &[],
+    },
+    NameLists {
+        collection: "/api/v1/users",
+        sorts: USER_SORTS,
+        fields: &[],
+        includes: &[],
+    },
+];
+
+/// A pattern for a comma list of `names`, each perhaps prefixed with `-` when `signed`.
+fn list_pattern(names: &[&str], signed: bool) -> String {
+    let one = format!("{}({})", if signed { "-?" } else { "" }, names.join("|"));
+    format!("^{one}(,{one})*$")
+}
+
+fn complete_operation(path: &str, op: &mut Value) {
+    let lists = NAME_LISTS
+        .iter()
+        .filter(|l| path == l.collection || path.starts_with(&format!("{}/{{", l.collection)))
+        .find(|l| !path[l.collection.len()..].contains("/comments"));
+    let mut sparse = false;
+    if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for param in params.iter_mut() {
+            let name = param["name"].as_str().unwrap_or_default().to_owned();
+            let location = param["in"].as_str().unwrap_or_default().to_owned();
+            if location == "header" && param["schema"]["type"].is_array() {
+                param["schema"]["type"] = json!("string");
+            }
+            match (name.as_str(), lists) {
+                ("sort", Some(l)) if !l.sorts.is_empty() => {
+                    param["schema"]["pattern"] = json!(list_pattern(l.sorts, true));
+                }
+                ("fields", Some(l)) if !l.fields.is_empty() => {
+                    param["schema"]["pattern"] = json!(list_pattern(l.fields, false));
+                    sparse = true;
+                }
+                ("include", Some(l)) if !l.includes.is_empty() => {
+                    param["schema"]["pattern"] = json!(list_pattern(l.includes, false));
+                }
+                ("w", _) if path.ends_with("/file") => {
+                    param["schema"] =
+                        json!({"type": "integer", "enum": crate::images::process::WIDTHS});
+                }
+                _ => {}
+            }
+        }
+    }
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        if !status.starts_with('2') {
+            continue;
+        }
+        let Some(schema) = response.pointer_mut("/content/application~1json/schema") else {
+            continue;
+        };
+        if sparse && status == "200" {
+            let loose = if schema
+                .pointer("/$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.contains("ListBody"))
+            {
+                json!({
+                    "type": "object",
+                    "description": "With `fields`: each item holds only the members named.",
+                    "required": ["data", "meta"],
+                    "properties": {
+                        "data": {"type": "array", "items": {"type": "object"}},
+                        "meta": {"$ref": "#/components/schemas/PageMeta"}
+                    }
+                })
+            } else {
+                json!({"type": "object", "description": "With `fields`: only the members named."})
+            };
+            *schema = json!({"anyOf": [schema.clone(), loose]});
+        }
+        let headers = response
+            .as_object_mut()
+            .map(|r| r.entry("headers").or_insert_with(|| json!({})));
+        if let Some(headers) = headers.and_then(Value::as_object_mut) {
+            headers.entry("ETag").or_insert_with(|| {
+                json!({"schema": {"type": "string"}, "description": "Strong entity tag of this representation (with `-gzip`/`-br` appended when compressed)."})
+            });
+            headers.entry("Cache-Control").or_insert_with(|| {
+                json!({"schema": {"type": "string"}, "description": "`public, max-age=60` for anonymous reads of public content; `private, no-store` when the answer depends on the caller."})
+            });
+        }
+    }
+}
+
+/// Every operation reaches the database, so every operation can also answer `500` and `503`.
+fn add_server_errors(openapi: &mut OpenApiDoc) {
     for item in openapi.paths.paths.values_mut() {
         let ops = [
             &mut item.get,

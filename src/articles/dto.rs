@@ -57,8 +57,8 @@ pub struct ArticleLinks {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": 1,
-    "slug": "iraqi-jets-strike-is-workshop-in-qaim-killing-14",
-    "title": "Iraqi jets strike IS workshop in Qaim, killing 14",
+    "slug": "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14",
+    "title": "Iraqi jets strike IS bomb workshop in Qaim, killing 14",
     "subtitle": "Air raid hits a bomb-making site in al-Obaidi ahead of the Anbar offensive",
     "excerpt": "Iraqi fighter jets destroyed a workshop where Islamic State militants rigged explosives in western Anbar, an army source said.",
     "body": "Iraqi fighter jets destroyed a workshop where **Islamic State** militants rigged explosives…",
@@ -80,9 +80,9 @@ pub struct ArticleLinks {
 pub struct ArticleView {
     #[schema(example = 1)]
     pub id: i64,
-    #[schema(example = "iraqi-jets-strike-is-workshop-in-qaim-killing-14")]
+    #[schema(example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14")]
     pub slug: String,
-    #[schema(example = "Iraqi jets strike IS workshop in Qaim, killing 14")]
+    #[schema(example = "Iraqi jets strike IS bomb workshop in Qaim, killing 14")]
     pub title: String,
     pub subtitle: Option<String>,
     /// The summary shown in lists: given, or the first ~200 characters of the body's text.
@@ -204,7 +204,7 @@ pub const ARTICLE_INCLUDES: &[&str] = &["authors", "tags", "sources", "feature_i
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "title": "Iraqi jets strike IS workshop in Qaim, killing 14",
+    "title": "Iraqi jets strike IS bomb workshop in Qaim, killing 14",
     "dateline": "Qaim",
     "body": "Iraqi fighter jets destroyed a workshop where **Islamic State** militants rigged explosives in western Anbar on Wednesday, an army source told Alsumaria News.",
     "author_ids": [3],
@@ -213,16 +213,23 @@ pub const ARTICLE_INCLUDES: &[&str] = &["authors", "tags", "sources", "feature_i
 }))]
 pub struct CreateArticle {
     /// 1–300 characters.
-    #[schema(example = "Iraqi jets strike IS workshop in Qaim, killing 14")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        example = "Iraqi jets strike IS bomb workshop in Qaim, killing 14"
+    )]
     pub title: String,
     /// Derived from the title (transliterated to ASCII) when left out; a taken slug is a `409`.
+    #[schema(pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
+    #[schema(max_length = 300)]
     pub subtitle: Option<String>,
     /// Derived from the body when left out.
+    #[schema(min_length = 1, max_length = 1000)]
     pub excerpt: Option<String>,
     /// Markdown, at most 1 MB.
     pub body: Option<String>,
-    #[schema(example = "Qaim")]
+    #[schema(min_length = 1, max_length = 100, example = "Qaim")]
     pub dateline: Option<String>,
     /// `draft` when left out. Authors may only write drafts.
     pub status: Option<ArticleStatus>,
@@ -235,8 +242,11 @@ pub struct CreateArticle {
     pub feature_image_id: Option<i64>,
     /// The byline, in order; defaults to the caller's own byline, if they have one. A
     /// published or scheduled article needs at least one author.
+    #[schema(max_items = 100)]
     pub author_ids: Option<Vec<i64>>,
+    #[schema(max_items = 100)]
     pub tag_ids: Option<Vec<i64>>,
+    #[schema(max_items = 100)]
     pub source_ids: Option<Vec<i64>>,
 }
 
@@ -246,9 +256,11 @@ pub struct CreateArticle {
 #[schema(example = json!({"status": "published"}))]
 pub struct UpdateArticle {
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, min_length = 1, max_length = 300)]
     pub title: Option<String>,
     /// Changing a published article's slug changes its URL.
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
@@ -258,16 +270,19 @@ pub struct UpdateArticle {
     #[schema(value_type = Option<String>, nullable)]
     pub excerpt: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String)]
     pub body: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub dateline: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = ArticleStatus)]
     pub status: Option<ArticleStatus>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>, nullable)]
     pub published_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = bool)]
     pub comments_enabled: Option<bool>,
     /// `null` removes the picture.
     #[serde(default, deserialize_with = "double_option")]
@@ -275,10 +290,13 @@ pub struct UpdateArticle {
     pub feature_image_id: Option<Option<i64>>,
     /// Replaces the byline.
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Vec<i64>, max_items = 100)]
     pub author_ids: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Vec<i64>, max_items = 100)]
     pub tag_ids: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Vec<i64>, max_items = 100)]
     pub source_ids: Option<Vec<i64>>,
 }
 

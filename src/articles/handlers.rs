@@ -315,7 +315,7 @@ pub async fn list_articles(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-workshop-in-qaim-killing-14"),
+        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14"),
         ArticleParams
     ),
     security((), ("bearer" = [])),
@@ -429,7 +429,7 @@ pub async fn create_article(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-workshop-in-qaim-killing-14"),
+        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14"),
         ("If-Match" = Option<String>, Header, description = "Apply only if the article's ETag still matches (else `412`).")
     ),
     request_body = UpdateArticle,
@@ -485,7 +485,7 @@ pub async fn update_article(
 #[utoipa::path(
     tag = "articles",
     params(
-        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-workshop-in-qaim-killing-14"),
+        ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14"),
         ("If-Match" = Option<String>, Header, description = "Delete only if the article's ETag still matches (else `412`).")
     ),
     security(("bearer" = [])),

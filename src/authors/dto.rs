@@ -77,14 +77,21 @@ pub const AUTHOR_SORTS: &[&str] = &["name", "slug", "created_at", "updated_at"];
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Samir Khalil", "bio": "Covers security in Anbar province from Baghdad."}))]
 pub struct CreateAuthor {
-    #[schema(example = "Samir Khalil")]
+    #[schema(min_length = 1, max_length = 200, example = "Samir Khalil")]
     pub name: String,
     /// Derived from the name when left out; a taken slug is a `409`.
-    #[schema(example = "samir-khalil")]
+    #[schema(
+        pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 120,
+        example = "samir-khalil"
+    )]
     pub slug: Option<String>,
+    #[schema(max_length = 5000)]
     pub bio: Option<String>,
     /// Contact address, shown to staff only.
+    #[schema(format = Email)]
     pub email: Option<String>,
+    #[schema(pattern = "^https?://[^\\s/?#]+", max_length = 2000)]
     pub website: Option<String>,
     /// The author's picture (an uploaded image's id).
     pub avatar_image_id: Option<i64>,
@@ -96,8 +103,10 @@ pub struct CreateAuthor {
 #[schema(example = json!({"bio": "Reports on the Anbar offensive from Qaim and Rawa."}))]
 pub struct UpdateAuthor {
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]

@@ -156,15 +156,40 @@ pub const MAX_LINKS: usize = 2;
 }))]
 pub struct NewCommentBody {
     /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub author_name: Option<String>,
     /// Required from readers; never shown publicly. Staff may leave it out (their account's
     /// email is used).
+    #[schema(format = Email)]
     pub author_email: Option<String>,
     /// Plain text, 1–5,000 characters, at most 2 links; no control characters but line
     /// breaks and tabs.
+    #[schema(min_length = 1, max_length = 5000)]
     pub body: String,
     /// Reply to this comment: an approved comment of the same article.
     pub parent_id: Option<i64>,
+}
+
+/// What a moderator decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Show it under the article.
+    Approved,
+    /// Hide it.
+    Rejected,
+    /// Hide it, as spam.
+    Spam,
+}
+
+impl From<Decision> for CommentStatus {
+    fn from(d: Decision) -> Self {
+        match d {
+            Decision::Approved => Self::Approved,
+            Decision::Rejected => Self::Rejected,
+            Decision::Spam => Self::Spam,
+        }
+    }
 }
 
 /// A moderation decision.
@@ -172,8 +197,7 @@ pub struct NewCommentBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "approved"}))]
 pub struct ModerateComment {
-    /// `approved`, `rejected` or `spam`.
-    pub status: CommentStatus,
+    pub status: Decision,
 }
 
 /// The SHA-256 of a body with its whitespace collapsed: the key of the repeat check.

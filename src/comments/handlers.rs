@@ -378,13 +378,7 @@ pub async fn moderate_comment(
     body: Json<ModerateComment>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Editor)?;
-    let decision = body.into_inner()?;
-    if decision.status == CommentStatus::Pending {
-        return Err(AppError::invalid(
-            "status",
-            "a comment is moderated to approved, rejected or spam",
-        ));
-    }
+    let status = CommentStatus::from(body.into_inner()?.status);
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
     let row = db::write(&state.pool, move |conn| {
@@ -393,12 +387,7 @@ pub async fn moderate_comment(
             if_match.as_deref(),
             &etag::of_json(&ModeratedComment::from(current))?,
         )?;
-        Ok(queries::set_status(
-            conn,
-            id,
-            decision.status.as_str(),
-            db::now(),
-        )?)
+        Ok(queries::set_status(conn, id, status.as_str(), db::now())?)
     })
     .await?;
     json_response(

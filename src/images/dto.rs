@@ -100,13 +100,13 @@ pub struct UploadImage {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
     /// Text for readers who cannot see the picture (at most 1,000 characters).
-    #[schema(example = "An Iraqi Sukhoi jet on the runway")]
+    #[schema(max_length = 1000, example = "An Iraqi Sukhoi jet on the runway")]
     pub alt: Option<String>,
     /// At most 2,000 characters.
-    #[schema(example = "Iraqi Sukhoi aircraft. File photo.")]
+    #[schema(max_length = 2000, example = "Iraqi Sukhoi aircraft. File photo.")]
     pub caption: Option<String>,
     /// At most 300 characters.
-    #[schema(example = "Iraqi Ministry of Defence")]
+    #[schema(max_length = 300, example = "Iraqi Ministry of Defence")]
     pub credit: Option<String>,
 }
 

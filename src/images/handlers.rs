@@ -105,6 +105,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Form, App
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut form = Form::default();
     let mut errors = crate::validate::Errors::new();
+    let mut seen = std::collections::HashSet::new();
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(multipart_error)?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -125,6 +126,9 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Form, App
                             "caption" => &mut form.caption,
                             _ => &mut form.credit,
                         };
+                        if !seen.insert(name.clone()) {
+                            errors.add(&name, "is given more than once");
+                        }
                         *slot = Some(text).filter(|t| !t.is_empty());
                     }
                     Err(_) => errors.add(&name, "must be UTF-8 text"),

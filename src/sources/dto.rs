@@ -110,15 +110,24 @@ pub const SOURCE_SORTS: &[&str] = &["name", "slug", "kind", "created_at", "updat
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Mawazin News", "url": "https://www.mawazin.net/", "kind": "website"}))]
 pub struct CreateSource {
-    #[schema(example = "Mawazin News")]
+    #[schema(min_length = 1, max_length = 200, example = "Mawazin News")]
     pub name: String,
     /// Derived from the name when left out; a taken slug is a `409`.
-    #[schema(example = "mawazin-news")]
+    #[schema(
+        pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 120,
+        example = "mawazin-news"
+    )]
     pub slug: Option<String>,
-    #[schema(example = "https://www.mawazin.net/")]
+    #[schema(
+        pattern = "^https?://[^\\s/?#]+",
+        max_length = 2000,
+        example = "https://www.mawazin.net/"
+    )]
     pub url: Option<String>,
     /// Defaults to `other`.
     pub kind: Option<SourceKind>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -128,13 +137,16 @@ pub struct CreateSource {
 #[schema(example = json!({"kind": "website"}))]
 pub struct UpdateSource {
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub url: Option<Option<String>>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = SourceKind)]
     pub kind: Option<SourceKind>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]

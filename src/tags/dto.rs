@@ -63,11 +63,16 @@ pub const TAG_SORTS: &[&str] = &["name", "slug", "created_at", "updated_at"];
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Islamic State", "description": "The militant group and the campaign against it."}))]
 pub struct CreateTag {
-    #[schema(example = "Islamic State")]
+    #[schema(min_length = 1, max_length = 100, example = "Islamic State")]
     pub name: String,
     /// Derived from the name when left out; a taken slug is a `409`.
-    #[schema(example = "islamic-state")]
+    #[schema(
+        pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 120,
+        example = "islamic-state"
+    )]
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -77,8 +82,10 @@ pub struct CreateTag {
 #[schema(example = json!({"description": "Coverage of the group in Iraq and Syria."}))]
 pub struct UpdateTag {
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = String, pattern = "^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]

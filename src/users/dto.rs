@@ -75,10 +75,10 @@ impl TryFrom<UserRow> for UserView {
 }))]
 pub struct CreateUser {
     /// Login name; unique, stored in lower case.
-    #[schema(example = "desk@iraqinews.example")]
+    #[schema(format = Email, max_length = 254, example = "desk@iraqinews.example")]
     pub email: String,
     /// Shown in the newsroom tool; defaults to the part of the email before the `@`.
-    #[schema(example = "Baghdad desk")]
+    #[schema(min_length = 1, max_length = 100, example = "Baghdad desk")]
     pub display_name: Option<String>,
     pub role: Role,
     /// At least 12 characters. Write-only: stored as an Argon2id hash.
@@ -103,16 +103,17 @@ pub struct CreateUser {
 #[schema(example = json!({"role": "admin", "disabled": false}))]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "some")]
-    #[schema(example = "desk@iraqinews.example")]
+    #[schema(value_type = String, format = Email, max_length = 254, example = "desk@iraqinews.example")]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "some")]
-    #[schema(example = "Baghdad desk")]
+    #[schema(value_type = String, min_length = 1, max_length = 100, example = "Baghdad desk")]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Role)]
     pub role: Option<Role>,
     /// A new password (at least 12 characters); ends every session of this user.
     #[serde(default, deserialize_with = "some")]
-    #[schema(write_only, min_length = 12, max_length = 1024)]
+    #[schema(value_type = String, write_only, min_length = 12, max_length = 1024)]
     pub password: Option<String>,
     /// `null` unlinks the account from its byline.
     #[serde(default, deserialize_with = "double_option")]
@@ -120,6 +121,7 @@ pub struct UpdateUser {
     pub author_id: Option<Option<i64>>,
     /// Disabling ends every session of this user.
     #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = bool)]
     pub disabled: Option<bool>,
 }
 

@@ -1040,7 +1040,7 @@ async fn sorting_paging_and_their_errors() {
     );
     for (q, field) in [
         ("sort=body", "sort"),
-        ("sort=-title,title", "sort"),
+        ("sort=title,published", "sort"),
         ("per_page=0", "per_page"),
         ("per_page=101", "per_page"),
         ("page=0", "page"),

@@ -402,6 +402,13 @@ async fn form_problems_are_named() {
     )
     .await;
     assert_eq!(res.invalid_fields(), ["location"]);
+    let res = upload_parts(
+        &app,
+        &[("file", &bytes), ("caption", b"one"), ("caption", b"two")],
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(res.invalid_fields(), ["caption"]);
     let long = "x".repeat(1001);
     let res = upload_parts(
         &app,

@@ -493,3 +493,53 @@ async fn seed_demo_loads_a_living_newsroom_once() {
         .ok();
     assert_eq!(slugs(&search), [dateline::seed::LEAD_SLUG]);
 }
+
+#[test]
+fn the_document_says_what_lists_accept_and_what_sparse_answers_look_like() {
+    let spec = committed_spec();
+    let params = &spec["paths"]["/api/v1/articles"]["get"]["parameters"];
+    let param = |name: &str| {
+        params
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let sort = param("sort")["schema"]["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        sort.contains("published_at|updated_at|created_at|title"),
+        "{sort}"
+    );
+    assert!(
+        param("include")["schema"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains("feature_image")
+    );
+    let ok = &spec["paths"]["/api/v1/articles/{id_or_slug}"]["get"]["responses"]["200"];
+    assert!(ok["content"]["application/json"]["schema"]["anyOf"].is_array());
+    assert!(ok["headers"]["ETag"].is_object() && ok["headers"]["Cache-Control"].is_object());
+    let w = spec["paths"]["/api/v1/images/{id}/file"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "w")
+        .unwrap()
+        .clone();
+    assert_eq!(w["schema"]["enum"], json!([160, 320, 640, 1024, 1600]));
+    let if_match = spec["paths"]["/api/v1/articles/{id_or_slug}"]["patch"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "If-Match")
+        .unwrap()
+        .clone();
+    assert_eq!(if_match["schema"]["type"], "string");
+    let title = &spec["components"]["schemas"]["UpdateArticle"]["properties"]["title"];
+    assert_eq!(title["type"], "string", "not nullable: null is refused");
+}
