@@ -53,9 +53,8 @@ impl SlidingWindow {
         if let Some(w) = wait {
             return Err(w);
         }
-        drop(events);
         for key in keys {
-            self.record_at(key, now);
+            Self::push(&mut events, key, now, self.limit, self.window);
         }
         Ok(())
     }
@@ -106,13 +105,23 @@ impl SlidingWindow {
 
     fn record_at(&self, key: &str, now: Instant) {
         let mut events = self.lock();
+        Self::push(&mut events, key, now, self.limit, self.window);
+    }
+
+    /// Adds an event under a lock already held, sweeping stale keys when there are many.
+    fn push(
+        events: &mut HashMap<String, VecDeque<Instant>>,
+        key: &str,
+        now: Instant,
+        limit: usize,
+        window: Duration,
+    ) {
         if events.len() > SWEEP_ABOVE {
-            let window = self.window;
             events.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
         }
         let queue = events.entry(key.to_owned()).or_default();
         queue.push_back(now);
-        while queue.len() > self.limit {
+        while queue.len() > limit {
             queue.pop_front();
         }
     }

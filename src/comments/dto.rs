@@ -68,7 +68,8 @@ pub struct CommentView {
     /// Plain text, exactly as posted; `null` once the comment is deleted.
     #[schema(example = "Good news for the families waiting in Haditha.")]
     pub body: Option<String>,
-    /// A deleted comment that has replies stays in the thread as an empty placeholder.
+    /// Removed (deleted, or hidden by a moderator) but kept as an empty placeholder, because
+    /// approved replies hang from it.
     pub deleted: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -102,6 +103,21 @@ impl From<CommentRow> for CommentView {
             deleted,
             created_at: row.created_at.and_utc(),
         }
+    }
+}
+
+impl CommentView {
+    /// What readers see of a comment in a thread: anything not approved, or deleted, is an
+    /// empty placeholder.
+    pub fn public(row: CommentRow) -> Self {
+        let shown = row.status == "approved" && row.deleted_at.is_none();
+        let mut view = Self::from(row);
+        if !shown {
+            view.deleted = true;
+            view.author_name = None;
+            view.body = None;
+        }
+        view
     }
 }
 
@@ -200,9 +216,23 @@ pub struct ModerateComment {
     pub status: Decision,
 }
 
-/// The SHA-256 of a body with its whitespace collapsed: the key of the repeat check.
+/// Characters that reorder the text around them (U+202A–U+202E, U+2066–U+2069): in a comment
+/// they serve only to make text read differently from what it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show as nothing (zero-width spaces and joiners, soft hyphens, the byte
+/// order mark): a repeat with one slipped in is still a repeat.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+/// The SHA-256 of a body with its whitespace collapsed and invisible characters dropped: the
+/// key of the repeat check.
 pub fn body_hash(body: &str) -> String {
-    let collapsed = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let visible: String = body.chars().filter(|c| !is_invisible(*c)).collect();
+    let collapsed = visible.split_whitespace().collect::<Vec<_>>().join(" ");
     hex::encode(Sha256::digest(collapsed.as_bytes()))
 }
 
@@ -234,8 +264,8 @@ impl NewCommentBody {
             (None, Some(email)) => self.author_email = Some(email.to_owned()),
             (None, None) => e.add("author_email", "is required"),
         }
-        let chars = self.body.trim().chars().count();
-        if chars == 0 {
+        let chars = self.body.chars().count();
+        if self.body.trim().is_empty() {
             e.add("body", "must not be empty");
         } else if chars > MAX_BODY_CHARS {
             e.add(
@@ -249,6 +279,17 @@ impl NewCommentBody {
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
             e.add("body", "must not contain control characters");
+        }
+        for (field, text) in [
+            (
+                "author_name",
+                self.author_name.as_deref().unwrap_or_default(),
+            ),
+            ("body", &self.body),
+        ] {
+            if text.chars().any(is_bidi_control) {
+                e.add(field, "must not contain bidirectional control characters");
+            }
         }
         if count_links(&self.body) > MAX_LINKS {
             e.add("body", format!("may hold at most {MAX_LINKS} links"));
@@ -291,6 +332,7 @@ mod tests {
     #[test]
     fn repeats_ignore_whitespace_only() {
         assert_eq!(body_hash("Good  news\n"), body_hash("Good news"));
+        assert_eq!(body_hash("Good\u{200B} news"), body_hash("Good news"));
         assert_ne!(body_hash("Good news"), body_hash("good news"));
     }
 }

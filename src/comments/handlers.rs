@@ -102,7 +102,7 @@ pub async fn list_comments(
         Ok(queries::public_page(conn, article.row.id, page)?)
     })
     .await?;
-    let views: Vec<CommentView> = rows.into_iter().map(CommentView::from).collect();
+    let views: Vec<CommentView> = rows.into_iter().map(CommentView::public).collect();
     list::page_response(
         &req,
         &state.config.public_url,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::comments;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
 #[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct CommentRow {
     pub id: i64,

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use crate::comments::models::{CommentRow, NewComment};
 use crate::db::Conn;
@@ -17,25 +18,41 @@ pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<CommentRow>> {
         .optional()
 }
 
-/// What readers see under an article: approved comments, oldest first (a deleted one that
-/// had replies stays as a placeholder).
+/// The comments readers see under an article and the ancestors that keep their threads
+/// together: approved comments, plus every comment some approved comment replies to, however
+/// far up (a removed one shows as a placeholder).
+const SHOWN: &str = "WITH RECURSIVE shown(id) AS (
+        SELECT id FROM comments
+        WHERE article_id = ? AND status = 'approved' AND deleted_at IS NULL
+        UNION
+        SELECT c.parent_id FROM comments c JOIN shown s ON c.id = s.id
+        WHERE c.parent_id IS NOT NULL
+    )";
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// One page of what readers see under an article, oldest first, and the total.
 pub fn public_page(
     conn: &mut Conn,
     article_id: i64,
     page: Page,
 ) -> QueryResult<(Vec<CommentRow>, i64)> {
-    let filtered = || {
-        comments::table
-            .filter(comments::article_id.eq(article_id))
-            .filter(comments::status.eq("approved"))
-    };
-    let total = filtered().select(count_star()).first(conn)?;
-    let rows = filtered()
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .select(CommentRow::as_select())
-        .limit(page.limit())
-        .offset(page.offset())
-        .load(conn)?;
+    let total = diesel::sql_query(format!("{SHOWN} SELECT COUNT(*) AS total FROM shown"))
+        .bind::<BigInt, _>(article_id)
+        .get_result::<Total>(conn)?
+        .total;
+    let rows = diesel::sql_query(format!(
+        "{SHOWN} SELECT * FROM comments WHERE id IN (SELECT id FROM shown)
+         ORDER BY created_at, id LIMIT ? OFFSET ?"
+    ))
+    .bind::<BigInt, _>(article_id)
+    .bind::<BigInt, _>(page.limit())
+    .bind::<BigInt, _>(page.offset())
+    .load::<CommentRow>(conn)?;
     Ok((rows, total))
 }
 

@@ -150,7 +150,8 @@ pub async fn not_modified(
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let mut res = next.call(req).await?;
     vary_on_encoding(&mut res);
-    if !is_get || res.status() != StatusCode::OK {
+    let revalidates = matches!(res.status(), StatusCode::OK | StatusCode::PARTIAL_CONTENT);
+    if !is_get || !revalidates {
         return Ok(res.map_into_boxed_body());
     }
     let coding = res

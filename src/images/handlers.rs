@@ -60,11 +60,13 @@ fn multipart_error(err: MultipartError) -> AppError {
     }
 }
 
-/// A form part's bytes, refused past `limit` with `over`.
+/// A form part's bytes, refused past `limit` with `over`, or past what is left of the
+/// form's whole allowance (`left`) with a `413`.
 async fn read_part(
     field: &mut actix_multipart::Field,
     limit: usize,
     over: fn() -> AppError,
+    left: &mut usize,
 ) -> Result<Vec<u8>, AppError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
@@ -72,6 +74,7 @@ async fn read_part(
         if bytes.len() + chunk.len() > limit {
             return Err(over());
         }
+        *left = left.checked_sub(chunk.len()).ok_or_else(too_large)?;
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
@@ -92,7 +95,8 @@ struct Form {
     credit: Option<String>,
 }
 
-/// Reads the form as it streams in: never more than the size cap is held.
+/// Reads the form as it streams in: never more than the size cap is held, whatever the
+/// number of parts, and the first part that has no business there ends the reading.
 async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Form, AppError> {
     let length = req
         .headers()
@@ -102,48 +106,45 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Form, App
     if length.is_some_and(|n| n > MAX_BYTES + FORM_OVERHEAD) {
         return Err(too_large());
     }
+    let mut left = MAX_BYTES + FORM_OVERHEAD;
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut form = Form::default();
-    let mut errors = crate::validate::Errors::new();
     let mut seen = std::collections::HashSet::new();
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(multipart_error)?;
         let name = field.name().unwrap_or_default().to_owned();
-        match name.as_str() {
-            "file" => {
-                let bytes = read_part(&mut field, MAX_BYTES, too_large).await?;
-                if form.file.replace(bytes).is_some() {
-                    errors.add("file", "is given more than once");
-                }
-            }
-            "alt" | "caption" | "credit" => {
-                let bytes = read_part(&mut field, TEXT_PART_LIMIT, text_too_long).await?;
-                match String::from_utf8(bytes) {
-                    Ok(text) => {
-                        let text = text.trim().to_owned();
-                        let slot = match name.as_str() {
-                            "alt" => &mut form.alt,
-                            "caption" => &mut form.caption,
-                            _ => &mut form.credit,
-                        };
-                        if !seen.insert(name.clone()) {
-                            errors.add(&name, "is given more than once");
-                        }
-                        *slot = Some(text).filter(|t| !t.is_empty());
-                    }
-                    Err(_) => errors.add(&name, "must be UTF-8 text"),
-                }
-            }
-            other => {
-                read_part(&mut field, TEXT_PART_LIMIT, text_too_long).await?;
-                errors.add(other, "is not a part of an image upload");
-            }
+        if !matches!(name.as_str(), "file" | "alt" | "caption" | "credit") {
+            return Err(AppError::invalid(&name, "is not a part of an image upload"));
         }
+        if !seen.insert(name.clone()) {
+            return Err(AppError::invalid(&name, "is given more than once"));
+        }
+        if name == "file" {
+            let bytes = read_part(&mut field, MAX_BYTES, too_large, &mut left).await?;
+            if bytes.is_empty() {
+                return Err(AppError::invalid("file", "is empty"));
+            }
+            form.file = Some(bytes);
+            continue;
+        }
+        let bytes = read_part(&mut field, TEXT_PART_LIMIT, text_too_long, &mut left).await?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| AppError::invalid(&name, "must be UTF-8 text"))?
+            .trim()
+            .to_owned();
+        let slot = match name.as_str() {
+            "alt" => &mut form.alt,
+            "caption" => &mut form.caption,
+            _ => &mut form.credit,
+        };
+        *slot = Some(text).filter(|t| !t.is_empty());
     }
     if form.file.is_none() {
-        errors.add("file", "is required: the picture, in a part named `file`");
+        return Err(AppError::invalid(
+            "file",
+            "is required: the picture, in a part named `file`",
+        ));
     }
-    errors.finish()?;
     Ok(form)
 }
 
@@ -385,9 +386,7 @@ pub async fn image_file(
         ),
     };
     let media = state.media.clone();
-    let (len, reader) = web::block(move || media.store().open(&key))
-        .await?
-        .map_err(|e| AppError::internal(format!("image {id}: {e}")))?;
+    let (len, reader) = web::block(move || media.open(&key)).await??;
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     serve::respond(
         len,

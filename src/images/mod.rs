@@ -21,11 +21,11 @@ use crate::error::AppError;
 use format::Format;
 use storage::MediaStore;
 
-/// The media store, and what making renditions needs: one lock per rendition being made,
-/// so concurrent first requests for it make it once.
+/// The media store, and a lock per stored file being worked on, so that concurrent first
+/// requests for a rendition make it once and a delete never races a rendition.
 pub struct Media {
     store: Box<dyn MediaStore>,
-    making: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    busy: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     renditions_made: AtomicU64,
 }
 
@@ -45,14 +45,19 @@ pub fn rendition_key(sha256: &str, format: Format, width: u32) -> String {
 }
 
 fn io(err: std::io::Error) -> AppError {
-    AppError::internal(format!("media store: {err}"))
+    if err.kind() == std::io::ErrorKind::NotFound {
+        // The image was deleted while this request was on its way.
+        AppError::NotFound("This image no longer exists.".into())
+    } else {
+        AppError::internal(format!("media store: {err}"))
+    }
 }
 
 impl Media {
     pub fn new(store: Box<dyn MediaStore>) -> Self {
         Self {
             store,
-            making: Mutex::new(HashMap::new()),
+            busy: Mutex::new(HashMap::new()),
             renditions_made: AtomicU64::new(0),
         }
     }
@@ -61,9 +66,33 @@ impl Media {
         self.store.as_ref()
     }
 
+    /// Opens a stored file; a missing one is a `404` (deleted meanwhile).
+    pub fn open(&self, key: &str) -> Result<(u64, Box<dyn storage::ReadSeek>), AppError> {
+        self.store.open(key).map_err(io)
+    }
+
     /// How many renditions this process has made (a rendition is made once, then kept).
     pub fn renditions_made(&self) -> u64 {
         self.renditions_made.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` holding the lock of the stored file `sha256`: making its renditions and
+    /// removing its files never overlap, and one rendition is made once.
+    fn with_file_lock<T>(&self, sha256: &str, f: impl FnOnce() -> T) -> T {
+        let lock = {
+            let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+            busy.entry(sha256.to_owned()).or_default().clone()
+        };
+        let out = {
+            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            f()
+        };
+        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget the lock once nobody else holds a handle to it.
+        if busy.get(sha256).is_some_and(|l| Arc::strong_count(l) <= 2) {
+            busy.remove(sha256);
+        }
+        out
     }
 
     /// Makes sure the rendition of `sha256` at `width` is stored, making it if need be.
@@ -78,38 +107,29 @@ impl Media {
         if self.store.exists(&key).map_err(io)? {
             return Ok(key);
         }
-        let lock = {
-            let mut making = self.making.lock().unwrap_or_else(|p| p.into_inner());
-            making.entry(key.clone()).or_default().clone()
-        };
-        let made = {
-            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.with_file_lock(sha256, || {
             // Whoever held the lock before us may have made it.
             if self.store.exists(&key).map_err(io)? {
-                Ok(())
-            } else {
-                let original = self.store.read(&original_key(sha256, format)).map_err(io)?;
-                let bytes = process::rendition(&original, format, width)?;
-                self.store.put(&key, &bytes).map_err(io)?;
-                self.renditions_made.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(key = %key, "made a rendition");
-                Ok(())
+                return Ok(key.clone());
             }
-        };
-        self.making
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key);
-        made.map(|()| key)
+            let original = self.store.read(&original_key(sha256, format)).map_err(io)?;
+            let bytes = process::rendition(&original, format, width)?;
+            self.store.put(&key, &bytes).map_err(io)?;
+            self.renditions_made.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(key = %key, "made a rendition");
+            Ok(key.clone())
+        })
     }
 
     /// Removes an original and every rendition of it.
     pub fn remove_all(&self, sha256: &str, format: Format) -> Result<(), AppError> {
-        for width in process::WIDTHS {
-            self.store
-                .delete(&rendition_key(sha256, format, width))
-                .map_err(io)?;
-        }
-        self.store.delete(&original_key(sha256, format)).map_err(io)
+        self.with_file_lock(sha256, || {
+            for width in process::WIDTHS {
+                self.store
+                    .delete(&rendition_key(sha256, format, width))
+                    .map_err(io)?;
+            }
+            self.store.delete(&original_key(sha256, format)).map_err(io)
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! Checking an upload and making renditions. CPU work: call from a blocking thread.
 
 use std::io::Cursor;
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use image::imageops::FilterType;
 use image::metadata::Orientation;
@@ -35,9 +36,47 @@ fn limits() -> Limits {
     let mut limits = Limits::default();
     // 40 MP of 16-bit RGBA is 320 MB; leave room for the decoder's own buffers.
     limits.max_alloc = Some(512 * 1024 * 1024);
-    limits.max_image_width = Some(65_535);
-    limits.max_image_height = Some(65_535);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
     limits
+}
+
+/// The longest side an image may have, in pixels.
+pub const MAX_SIDE: u32 = 65_535;
+
+/// How many images may be decoded at once, whatever the number of requests: decoding a
+/// large picture takes hundreds of megabytes, and the CPU is the limit anyway.
+struct DecodeSlots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// A decode slot, given back when dropped.
+struct Slot(&'static DecodeSlots);
+
+impl DecodeSlots {
+    fn get() -> Slot {
+        static SLOTS: OnceLock<DecodeSlots> = OnceLock::new();
+        let slots = SLOTS.get_or_init(|| DecodeSlots {
+            free: Mutex::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4)),
+            ),
+            freed: Condvar::new(),
+        });
+        let mut free = slots.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = slots.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        Slot(slots)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
 }
 
 fn corrupt(why: impl std::fmt::Display) -> AppError {
@@ -47,21 +86,53 @@ fn corrupt(why: impl std::fmt::Display) -> AppError {
     )
 }
 
-/// Decodes `bytes` (whose pixel count was checked) with limits; returns the picture as
-/// displayed (its EXIF orientation applied) and that orientation.
-fn decode(bytes: &[u8], format: Format) -> Result<(DynamicImage, Orientation), AppError> {
+/// Decodes `bytes` (whose size was checked) with limits, in a decode slot; returns the picture
+/// as displayed: a JPEG's EXIF orientation applied (other formats keep no orientation).
+fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, AppError> {
+    let _slot = DecodeSlots::get();
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let orientation = match format {
+        Format::Jpeg => decoder.orientation().unwrap_or(Orientation::NoTransforms),
+        _ => Orientation::NoTransforms,
+    };
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
-    Ok((image, orientation))
+    Ok(image)
 }
 
-/// Checks an upload: a known format by its bytes (else `415`), at most [`MAX_PIXELS`] read
-/// from the header *before* any pixel is decoded (else `422`), then a full decode (a
-/// truncated or corrupt file is a `422`). Returns it without its metadata.
+/// A JPEG's EXIF orientation, read from its header only.
+fn jpeg_orientation(raw: &[u8]) -> Orientation {
+    ImageReader::with_format(Cursor::new(raw), image::ImageFormat::Jpeg)
+        .into_decoder()
+        .ok()
+        .and_then(|mut d| d.orientation().ok())
+        .unwrap_or(Orientation::NoTransforms)
+}
+
+/// Decodes a JPEG strictly: data that ends early or does not add up is an error (the
+/// lenient decoder would paint the missing part grey).
+fn check_jpeg_pixels(bytes: &[u8]) -> Result<(), AppError> {
+    let _slot = DecodeSlots::get();
+    let options = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(MAX_SIDE as usize)
+        .set_max_height(MAX_SIDE as usize);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        zune_core::bytestream::ZCursor::new(bytes),
+        options,
+    );
+    decoder
+        .decode()
+        .map(|_| ())
+        .map_err(|e| corrupt(format!("{e:?}")))
+}
+
+/// Checks an upload: a known format by its bytes (else `415`); metadata removed, and the
+/// structure walked (a file that ends early is a `422`); at most [`MAX_PIXELS`] and
+/// [`MAX_SIDE`], read from the header *before* any pixel is decoded (else `422`); then a
+/// full decode of exactly the bytes that will be stored (a corrupt file is a `422`).
 pub fn check(raw: &[u8]) -> Result<Checked, AppError> {
     let format = Format::sniff(raw).ok_or_else(|| {
         AppError::UnsupportedMediaType(
@@ -70,9 +141,26 @@ pub fn check(raw: &[u8]) -> Result<Checked, AppError> {
                 .into(),
         )
     })?;
-    let (w, h) = ImageReader::with_format(Cursor::new(raw), format.image_format())
+    let orientation = match format {
+        Format::Jpeg => jpeg_orientation(raw),
+        _ => Orientation::NoTransforms,
+    };
+    let bytes = match format {
+        Format::Jpeg => strip::jpeg(raw, orientation.to_exif()),
+        Format::Png => strip::png(raw),
+        Format::Webp => strip::webp(raw),
+        Format::Gif => strip::gif(raw),
+    }
+    .map_err(corrupt)?;
+    let (w, h) = ImageReader::with_format(Cursor::new(&bytes), format.image_format())
         .into_dimensions()
         .map_err(corrupt)?;
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(AppError::invalid(
+            "file",
+            format!("is {w}×{h} pixels; a side may be at most {MAX_SIDE} pixels"),
+        ));
+    }
     let pixels = u64::from(w) * u64::from(h);
     if pixels > MAX_PIXELS {
         return Err(AppError::invalid(
@@ -84,33 +172,60 @@ pub fn check(raw: &[u8]) -> Result<Checked, AppError> {
             ),
         ));
     }
-    let (image, orientation) = decode(raw, format)?;
-    let bytes = match format {
-        Format::Jpeg => strip::jpeg(raw, orientation.to_exif()),
-        Format::Png => strip::png(raw),
-        Format::Webp => strip::webp(raw),
-        Format::Gif => strip::gif(raw),
-    }
-    .map_err(corrupt)?;
+    // As displayed: a JPEG turned a quarter is as wide as it is stored high.
+    let (width, height) = if format == Format::Jpeg {
+        // Every 8×8 block of the picture costs at least a bit of data: a header that claims
+        // far more pixels than the data could hold is a lie (the decoder would fill the rest
+        // with grey, at the full cost of decoding it).
+        let blocks = u64::from(w.div_ceil(8)) * u64::from(h.div_ceil(8));
+        if (bytes.len() as u64) * 8 < blocks {
+            return Err(corrupt(format!(
+                "{} bytes of data cannot hold a {w}×{h} picture",
+                bytes.len()
+            )));
+        }
+        check_jpeg_pixels(&bytes)?;
+        match orientation {
+            Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH => (h, w),
+            _ => (w, h),
+        }
+    } else {
+        let image = decode(&bytes, format)?;
+        (image.width(), image.height())
+    };
     let sha256 = hex::encode(Sha256::digest(&bytes));
     Ok(Checked {
         format,
-        width: image.width(),
-        height: image.height(),
+        width,
+        height,
         bytes,
         sha256,
     })
 }
 
-/// A rendition of a stored image at `width` pixels wide (Lanczos3), in
+/// A rendition of a stored image at `width` pixels wide (Lanczos3, 8 bits a channel), in
 /// [`Format::rendition`] of its format.
 pub fn rendition(original: &[u8], format: Format, width: u32) -> Result<Vec<u8>, AppError> {
-    let (image, _) = decode(original, format).map_err(|e| AppError::internal(e.to_string()))?;
+    let image = decode(original, format).map_err(|e| AppError::internal(e.to_string()))?;
+    // Resizing at 16 bits a channel costs twice the memory for nothing a screen shows.
+    let image = if image.color().bytes_per_pixel() > image.color().channel_count() {
+        if image.color().has_alpha() {
+            DynamicImage::ImageRgba8(image.to_rgba8())
+        } else {
+            DynamicImage::ImageRgb8(image.to_rgb8())
+        }
+    } else {
+        image
+    };
     let height = (u64::from(image.height()) * u64::from(width))
         .div_ceil(u64::from(image.width().max(1)))
         .max(1);
     let height = u32::try_from(height).unwrap_or(u32::MAX);
     let resized = image.resize_exact(width, height, FilterType::Lanczos3);
+    drop(image);
     let mut out = Vec::new();
     let encoded = match format.rendition() {
         Format::Jpeg => DynamicImage::ImageRgb8(resized.to_rgb8()).write_with_encoder(

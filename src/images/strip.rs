@@ -95,9 +95,12 @@ pub fn jpeg(bytes: &[u8], orientation: u8) -> Result<Vec<u8>> {
                 let segment = slice(bytes, at, len)?;
                 let data = &segment[2..];
                 let keep = match marker {
-                    0xE0 | 0xEE => true,
+                    // JFIF, not its JFXX thumbnail extension or anything else in an APP0.
+                    0xE0 => data.starts_with(b"JFIF\0"),
+                    0xEE => data.starts_with(b"Adobe"),
                     0xE2 => data.starts_with(b"ICC_PROFILE\0"),
-                    0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
+                    // Every other application segment, the JPGn extensions and comments.
+                    0xE1 | 0xE3..=0xED | 0xEF..=0xFE => false,
                     _ => true,
                 };
                 if !wrote_orientation && marker != 0xE0 {
@@ -134,8 +137,13 @@ pub fn jpeg(bytes: &[u8], orientation: u8) -> Result<Vec<u8>> {
     }
 }
 
+/// The largest compressed ICC profile kept in a PNG. Real profiles are a few kilobytes; a big
+/// compressed one is a decompression bomb aimed at whatever reads the file next.
+pub const MAX_PNG_ICC_BYTES: usize = 16 * 1024;
+
 /// PNG: keeps the critical chunks and those that affect how the picture looks (colour,
-/// transparency, density, animation); drops text, time and EXIF chunks and anything unknown.
+/// transparency, density, animation); drops text, time and EXIF chunks and anything unknown,
+/// and an ICC profile over [`MAX_PNG_ICC_BYTES`].
 pub fn png(bytes: &[u8]) -> Result<Vec<u8>> {
     const KEEP: &[&[u8; 4]] = &[
         b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
@@ -152,7 +160,8 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>> {
         let len = u32_be(bytes, at)?;
         let kind = slice(bytes, at + 4, 4)?;
         let chunk = slice(bytes, at, len.checked_add(12).ok_or(Corrupt("bad length"))?)?;
-        if KEEP.iter().any(|k| &k[..] == kind) {
+        let oversized_profile = kind == b"iCCP" && len > MAX_PNG_ICC_BYTES;
+        if KEEP.iter().any(|k| &k[..] == kind) && !oversized_profile {
             out.extend_from_slice(chunk);
         }
         at += chunk.len();
@@ -162,25 +171,27 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>> {
     }
 }
 
-/// WebP: drops the `EXIF` and `XMP ` chunks and clears their flags in `VP8X`.
+/// WebP: keeps only the chunks that make the picture (`VP8 `, `VP8L`, `VP8X`, `ALPH`,
+/// `ANIM`, `ANMF`, `ICCP`), clearing the EXIF and XMP flags in `VP8X`. The RIFF length must
+/// be the file's.
 pub fn webp(bytes: &[u8]) -> Result<Vec<u8>> {
     if slice(bytes, 0, 4)? != b"RIFF" || slice(bytes, 8, 4)? != b"WEBP" {
         return Err(Corrupt("not a WebP file"));
     }
     let riff_len = u32_le(bytes, 4)?;
     let end = riff_len.checked_add(8).ok_or(Corrupt("bad length"))?;
-    let body = bytes
-        .get(..end)
-        .ok_or(Corrupt("the file ends early (truncated?)"))?;
-    let mut chunks = Vec::with_capacity(body.len());
+    if end != bytes.len() {
+        return Err(Corrupt("the WebP length does not match the file"));
+    }
+    let mut chunks = Vec::with_capacity(bytes.len());
+    let mut pictures = 0;
     let mut at = 12;
-    while at < body.len() {
-        let kind = slice(body, at, 4)?;
-        let len = u32_le(body, at + 4)?;
+    while at < bytes.len() {
+        let kind = slice(bytes, at, 4)?;
+        let len = u32_le(bytes, at + 4)?;
         let padded = len + (len & 1);
-        let chunk = slice(body, at, 8 + padded)?;
+        let chunk = slice(bytes, at, 8 + padded)?;
         match kind {
-            b"EXIF" | b"XMP " => {}
             b"VP8X" => {
                 let mut c = chunk.to_vec();
                 if let Some(flags) = c.get_mut(8) {
@@ -188,9 +199,17 @@ pub fn webp(bytes: &[u8]) -> Result<Vec<u8>> {
                 }
                 chunks.extend_from_slice(&c);
             }
-            _ => chunks.extend_from_slice(chunk),
+            b"VP8 " | b"VP8L" | b"ANMF" => {
+                pictures += 1;
+                chunks.extend_from_slice(chunk);
+            }
+            b"ALPH" | b"ANIM" | b"ICCP" => chunks.extend_from_slice(chunk),
+            _ => {}
         }
         at += 8 + padded;
+    }
+    if pictures == 0 {
+        return Err(Corrupt("the WebP file holds no picture"));
     }
     let size = u32::try_from(chunks.len() + 4).map_err(|_| Corrupt("bad length"))?;
     let mut out = Vec::with_capacity(chunks.len() + 12);
@@ -201,7 +220,8 @@ pub fn webp(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// GIF: drops comment extensions and application extensions other than the loop count.
+/// GIF: keeps the frames, their graphic controls and the loop count (nothing else of the
+/// `NETSCAPE2.0` block); drops comments, plain text and every other extension.
 pub fn gif(bytes: &[u8]) -> Result<Vec<u8>> {
     let header = slice(bytes, 0, 13)?;
     if !(header.starts_with(b"GIF87a") || header.starts_with(b"GIF89a")) {
@@ -247,16 +267,21 @@ pub fn gif(bytes: &[u8]) -> Result<Vec<u8>> {
                     .get(at + 1)
                     .ok_or(Corrupt("the file ends early (truncated?)"))?;
                 let end = sub_blocks(at + 2)?;
-                let keep = match label {
-                    0xFE => false,
+                match label {
+                    0xF9 => out.extend_from_slice(&bytes[at..end]),
                     0xFF => {
                         let id = slice(bytes, at + 3, 11).unwrap_or_default();
-                        id == b"NETSCAPE2.0" || id == b"ANIMEXTS1.0"
+                        let first = slice(bytes, at + 14, 4).unwrap_or_default();
+                        let is_loop = (id == b"NETSCAPE2.0" || id == b"ANIMEXTS1.0")
+                            && first.first() == Some(&3)
+                            && first.get(1) == Some(&1);
+                        if is_loop {
+                            // The loop sub-block alone, then the terminator.
+                            out.extend_from_slice(&bytes[at..at + 18]);
+                            out.push(0);
+                        }
                     }
-                    _ => true,
-                };
-                if keep {
-                    out.extend_from_slice(&bytes[at..end]);
+                    _ => {}
                 }
                 at = end;
             }
@@ -290,7 +315,9 @@ mod tests {
     fn jpeg_loses_exif_and_comments_but_keeps_jfif_and_orientation() {
         let exif = [b"Exif\0\0GPS-SECRET".as_slice()].concat();
         let mut file = vec![0xFF, 0xD8];
-        file.extend_from_slice(&[0xFF, 0xE0, 0, 6, b'J', b'F', b'I', b'F']);
+        file.extend_from_slice(&[0xFF, 0xE0, 0, 7, b'J', b'F', b'I', b'F', 0]);
+        file.extend_from_slice(&[0xFF, 0xE0, 0, 9, b'J', b'F', b'X', b'X', 0, b'G', b'P']);
+        file.extend_from_slice(&[0xFF, 0xF3, 0, 6, b'J', b'P', b'G', b'3']);
         file.extend_from_slice(&[0xFF, 0xE1, 0, (exif.len() + 2) as u8]);
         file.extend_from_slice(&exif);
         file.extend_from_slice(&[0xFF, 0xFE, 0, 8, b'c', b'a', b'm', b'e', b'r', b'a']);
@@ -300,6 +327,7 @@ mod tests {
         assert!(!contains(&out, b"GPS-SECRET"));
         assert!(!contains(&out, b"camera"));
         assert!(contains(&out, b"JFIF"));
+        assert!(!contains(&out, b"JFXX") && !contains(&out, b"JPG3"));
         assert!(contains(
             &out,
             &[1, 2, 0xFF, 0x00, 3, 0xFF, 0xD0, 4, 0xFF, 0xD9]
@@ -328,12 +356,14 @@ mod tests {
             chunk(b"IHDR", &[0; 13]),
             chunk(b"tEXt", b"GPS\0lat=33.3"),
             chunk(b"eXIf", b"MM\0*secret"),
+            chunk(b"iCCP", &[b'p'; MAX_PNG_ICC_BYTES + 1]),
             chunk(b"IDAT", b"pixels"),
             chunk(b"IEND", b""),
         ]
         .concat();
         let out = png(&png_bytes).unwrap();
         assert!(!contains(&out, b"lat=33.3") && !contains(&out, b"secret"));
+        assert!(!contains(&out, b"iCCP"), "an oversized profile goes");
         assert!(contains(&out, b"pixels"));
         assert!(
             png(&png_bytes[..png_bytes.len() - 12]).is_err(),
@@ -357,6 +387,7 @@ mod tests {
             chunk(b"VP8L", b"pixels"),
             chunk(b"EXIF", b"GPS secret"),
             chunk(b"XMP ", b"<x:xmpmeta/>"),
+            chunk(b"ICMT", b"comment secret"),
         ]
         .concat();
         let mut webp_bytes = b"RIFF".to_vec();
@@ -365,6 +396,13 @@ mod tests {
         webp_bytes.extend_from_slice(&body);
         let out = webp(&webp_bytes).unwrap();
         assert!(!contains(&out, b"GPS secret") && !contains(&out, b"xmpmeta"));
+        assert!(!contains(&out, b"comment secret"), "unknown chunks go");
+        let mut short = webp_bytes.clone();
+        short[4] = 4;
+        assert!(
+            webp(&short).is_err(),
+            "a RIFF length that is not the file's"
+        );
         assert_eq!(out[20], 0x00, "EXIF and XMP flags cleared");
         assert_eq!(u32_le(&out, 4).unwrap(), out.len() - 8);
     }
@@ -380,9 +418,12 @@ mod tests {
         g.extend_from_slice(&[0x21, 0xFE, 6]);
         g.extend_from_slice(b"secret");
         g.push(0);
+        g.extend_from_slice(&[0x21, 0x01, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
+        g.extend_from_slice(b"plain");
+        g.push(0);
         g.extend_from_slice(&[0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B]);
         let out = gif(&g).unwrap();
-        assert!(!contains(&out, b"secret"));
+        assert!(!contains(&out, b"secret") && !contains(&out, b"plain"));
         assert!(contains(&out, b"NETSCAPE2.0"));
         assert!(gif(&g[..g.len() - 1]).is_err());
     }

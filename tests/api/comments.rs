@@ -605,3 +605,84 @@ async fn moderation_honours_if_match() {
         .insert_header(("if-match", tag));
     send(req, None).await.problem(412);
 }
+
+#[actix_web::test]
+async fn the_5000_character_limit_counts_every_character_and_bidi_overrides_are_refused() {
+    let app = TestApp::spawn().await;
+    let s = story(&app, "Limits").await;
+    let padded = format!("{}{}", "\n".repeat(200_000), "c".repeat(10));
+    assert_eq!(
+        app.post(&s.comments, &reader(&padded), None)
+            .await
+            .invalid_fields(),
+        ["body"]
+    );
+    let spoof = "harmless \u{202E}txt.exe";
+    assert_eq!(
+        app.post(&s.comments, &reader(spoof), None)
+            .await
+            .invalid_fields(),
+        ["body"]
+    );
+    let exactly = "é".repeat(5000);
+    post(&app, &s, reader(&exactly)).await;
+}
+
+#[actix_web::test]
+async fn a_repeat_with_an_invisible_character_is_still_a_repeat() {
+    let app = TestApp::spawn().await;
+    let s = story(&app, "Invisible").await;
+    post(&app, &s, reader("Great reporting.")).await;
+    app.post(&s.comments, &reader("Great\u{200B} reporting."), None)
+        .await
+        .problem(409);
+}
+
+#[actix_web::test]
+async fn threads_stay_whole_when_a_parent_is_hidden_and_lone_placeholders_do_not_show() {
+    let app = TestApp::spawn().await;
+    let s = story(&app, "Hidden parents").await;
+    let root = post(&app, &s, reader("A parent that will be rejected")).await;
+    approve(&app, &s, &root["id"]).await;
+    let mut r = reader("An approved reply");
+    r["parent_id"] = root["id"].clone();
+    let reply = post(&app, &s, r).await;
+    approve(&app, &s, &reply["id"]).await;
+    app.patch(
+        &format!("/api/v1/comments/{}", root["id"]),
+        &json!({"status": "rejected"}),
+        Some(&s.admin),
+    )
+    .await
+    .ok();
+    let list = app.get(&s.comments, None).await.ok();
+    assert_eq!(
+        ids(&list),
+        [root["id"].as_i64().unwrap(), reply["id"].as_i64().unwrap()]
+    );
+    assert_eq!(
+        list["data"][0]["deleted"], true,
+        "the rejected parent is a placeholder"
+    );
+    assert_eq!(list["data"][0]["body"], json!(null));
+    assert!(!list.to_string().contains("will be rejected"));
+    assert_eq!(count(&app, &s).await, 1);
+
+    // A deleted comment whose only reply is still pending is not shown at all.
+    let lone = post(&app, &s, reader("Soon deleted")).await;
+    approve(&app, &s, &lone["id"]).await;
+    let mut p = reader("A pending reply");
+    p["parent_id"] = lone["id"].clone();
+    post(&app, &s, p).await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/comments/{}", lone["id"]), Some(&s.admin))
+            .await
+            .status,
+        204
+    );
+    assert!(
+        !shown(&app, &s)
+            .await
+            .contains(&lone["id"].as_i64().unwrap())
+    );
+}

@@ -770,3 +770,59 @@ async fn an_image_in_use_cannot_be_deleted_and_articles_embed_it() {
         204
     );
 }
+
+#[actix_web::test]
+async fn an_oversized_colour_profile_is_dropped_before_any_decoder_sees_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    // Not even valid zlib: a decoder that read it would fail the upload.
+    let mut profile = b"bomb\0\0".to_vec();
+    profile.extend(std::iter::repeat_n(0x5A, 20 * 1024));
+    let good = png(40, 30);
+    let mut bytes = good[..33].to_vec(); // signature and IHDR
+    bytes.extend_from_slice(&png_chunk(b"iCCP", &profile));
+    bytes.extend_from_slice(&good[33..]);
+    let img = upload(&app, &bytes, &admin).await;
+    let served = app.get(&path_of(&img["url"]), None).await;
+    assert!(!contains(&served.body, b"iCCP"));
+    assert_eq!(image::load_from_memory(&served.body).unwrap().width(), 40);
+}
+
+#[actix_web::test]
+async fn corrupt_files_that_a_lenient_decoder_would_accept_are_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let jpeg = encode(&picture(300, 200), ImageFormat::Jpeg);
+    // A JPEG whose frame header claims far more pixels than its data holds.
+    let mut tall = jpeg.clone();
+    let sof = tall.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    tall[sof + 5..sof + 9].copy_from_slice(&[0x17, 0x70, 0x17, 0x70]); // 6000 × 6000
+    let res = upload_parts(&app, &[("file", &tall)], Some(&admin)).await;
+    assert_eq!(res.invalid_fields(), ["file"]);
+    // A WebP whose RIFF length does not match the file.
+    let mut webp = encode(&picture(40, 20), ImageFormat::WebP);
+    webp[4..8].copy_from_slice(&4u32.to_le_bytes());
+    let res = upload_parts(&app, &[("file", &webp)], Some(&admin)).await;
+    assert_eq!(res.invalid_fields(), ["file"]);
+    let res = upload_parts(&app, &[("file", b"")], Some(&admin)).await;
+    assert_eq!(res.invalid_fields(), ["file"]);
+}
+
+#[actix_web::test]
+async fn a_range_request_with_a_matching_etag_is_304() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let img = upload(&app, &png(100, 100), &admin).await;
+    let path = path_of(&img["url"]);
+    let tag = app
+        .get(&path, None)
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let req = app
+        .request(Method::GET, &path, None)
+        .insert_header(("range", "bytes=0-9"))
+        .insert_header(("if-none-match", tag));
+    assert_eq!(send(req, None).await.status, 304);
+}
