@@ -92,8 +92,10 @@ pub const IMAGE_FIELDS: &[&str] = &[
 /// The sort keys of the images list.
 pub const IMAGE_SORTS: &[&str] = &["created_at", "updated_at", "size_bytes", "width"];
 
-/// The `multipart/form-data` body of an upload.
-#[derive(Debug, ToSchema)]
+/// The `multipart/form-data` body of an upload. Any other part, or a part given twice, is a
+/// `422`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // documents the form; the handler reads it as a stream
 pub struct UploadImage {
     /// The picture: JPEG, PNG, WebP or GIF, at most 10 MiB and 40 megapixels.
