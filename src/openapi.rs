@@ -111,12 +111,121 @@ pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
-            for op in item.values_mut() {
-                complete_operation(path, op);
+            for (method, op) in item.iter_mut() {
+                complete_operation(path, method, op);
             }
         }
     }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        complete_request_bodies(schemas);
+    }
     serde_json::from_value(doc).unwrap_or(api)
+}
+
+/// Which create body lends its limits to which update body.
+const BODY_PAIRS: &[(&str, &str)] = &[
+    ("UpdateArticle", "CreateArticle"),
+    ("UpdateAuthor", "CreateAuthor"),
+    ("UpdateSource", "CreateSource"),
+    ("UpdateTag", "CreateTag"),
+    ("UpdateUser", "CreateUser"),
+    ("UpdateImage", "UploadImage"),
+];
+
+/// Text that may span lines (tabs and line breaks allowed).
+const MULTILINE: &[&str] = &["body", "bio", "description", "caption", "excerpt"];
+
+/// What `validate::Errors::text` refuses: control characters (but tabs and line breaks in
+/// multiline text).
+const NO_CONTROL: &str = r"[^\u0000-\u001F\u007F-\u009F]";
+const NO_CONTROL_MULTILINE: &str = r"[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]";
+/// What `validate::is_plausible_email` takes: one `@`, a dotted domain, no spaces.
+const EMAIL: &str =
+    r"^[^\s@\u0000-\u001F]+@(?!\.)[^\s@\u0000-\u001F]*\.[^\s@\u0000-\u001F]*[^\s@.\u0000-\u001F]$";
+
+/// Request bodies say what the validators check: an update field has its create field's
+/// limits; text has no control characters (and, when required, is not blank); emails have a
+/// dotted domain; id lists hold distinct positive ids.
+fn complete_request_bodies(schemas: &mut serde_json::Map<String, Value>) {
+    for (update, create) in BODY_PAIRS {
+        let Some(source) = schemas
+            .get(*create)
+            .and_then(|s| s.get("properties"))
+            .cloned()
+        else {
+            continue;
+        };
+        let Some(target) = schemas
+            .get_mut(*update)
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (name, property) in target.iter_mut() {
+            let (Some(from), Some(to)) = (source.get(name), property.as_object_mut()) else {
+                continue;
+            };
+            for key in ["minLength", "maxLength", "pattern", "format", "maxItems"] {
+                if let (Some(v), false) = (from.get(key), to.contains_key(key)) {
+                    to.insert(key.to_owned(), v.clone());
+                }
+            }
+        }
+    }
+    let bodies = schemas.iter_mut().filter(|(name, _)| {
+        name.starts_with("Create")
+            || name.starts_with("Update")
+            || *name == "NewCommentBody"
+            || *name == "UploadImage"
+    });
+    for (_, schema) in bodies {
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (name, property) in properties.iter_mut() {
+            let Some(p) = property.as_object_mut() else {
+                continue;
+            };
+            let is_text = match p.get("type") {
+                Some(Value::String(t)) => t == "string",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            if name.ends_with("_ids") {
+                p.insert("uniqueItems".into(), json!(true));
+                p.insert(
+                    "items".into(),
+                    json!({"type": "integer", "format": "int64", "minimum": 1}),
+                );
+            }
+            if !is_text || name == "password" || p.contains_key("pattern") {
+                continue;
+            }
+            if p.get("format").and_then(Value::as_str) == Some("email") {
+                p.insert("pattern".into(), json!(EMAIL));
+                continue;
+            }
+            if p.contains_key("format") {
+                continue;
+            }
+            let class = if MULTILINE.contains(&name.as_str()) {
+                NO_CONTROL_MULTILINE
+            } else {
+                NO_CONTROL
+            };
+            let required = p.get("minLength").and_then(Value::as_u64).unwrap_or(0) > 0;
+            let pattern = if required {
+                format!(r"^(?=[\s\S]*\S){class}*$")
+            } else {
+                format!("^{class}*$")
+            };
+            p.insert("pattern".into(), json!(pattern));
+        }
+    }
 }
 
 /// Which names `sort`, `fields` and `include` take in one collection.
@@ -167,12 +276,13 @@ const NAME_LISTS: &[NameLists] = &[
 ];
 
 /// A pattern for a comma list of `names`, each perhaps prefixed with `-` when `signed`.
+/// Empty items are ignored, and so is an empty list.
 fn list_pattern(names: &[&str], signed: bool) -> String {
     let one = format!("{}({})", if signed { "-?" } else { "" }, names.join("|"));
-    format!("^{one}(,{one})*$")
+    format!("^,*({one}(,+{one})*)?,*$")
 }
 
-fn complete_operation(path: &str, op: &mut Value) {
+fn complete_operation(path: &str, method: &str, op: &mut Value) {
     let lists = NAME_LISTS
         .iter()
         .filter(|l| path == l.collection || path.starts_with(&format!("{}/{{", l.collection)))
@@ -202,6 +312,21 @@ fn complete_operation(path: &str, op: &mut Value) {
                 }
                 _ => {}
             }
+        }
+    }
+    if method == "get" {
+        let params = op
+            .as_object_mut()
+            .map(|o| o.entry("parameters").or_insert_with(|| json!([])))
+            .and_then(Value::as_array_mut);
+        if let Some(params) = params {
+            params.push(json!({
+                "name": "If-None-Match",
+                "in": "header",
+                "required": false,
+                "description": "An ETag from an earlier answer: `304 Not Modified` when it still matches.",
+                "schema": {"type": "string"}
+            }));
         }
     }
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
