@@ -86,6 +86,26 @@ pub trait Catalog: 'static {
     }
     /// Deletes the row, unlinking it from articles.
     fn delete(conn: &mut Conn, id: i64, now: NaiveDateTime) -> diesel::QueryResult<usize>;
+    /// Whether an article past the draft stage links to the row.
+    fn used_beyond_drafts(conn: &mut Conn, id: i64) -> diesel::QueryResult<bool>;
+}
+
+/// Editors and admins change anything; authors only what they created, and only while no
+/// article past the draft stage uses it (a rename or delete would change published stories,
+/// which authors may not).
+fn require_edit<C: Catalog>(
+    conn: &mut Conn,
+    user: &AuthUser,
+    row: &C::Row,
+) -> Result<(), AppError> {
+    policy::require_edit_owned(user, C::created_by(row))?;
+    if !user.is_editor() && C::used_beyond_drafts(conn, C::id(row))? {
+        return Err(AppError::Forbidden(format!(
+            "This {} is used by articles past the draft stage; an editor must change it.",
+            C::NOUN
+        )));
+    }
+    Ok(())
 }
 
 fn not_found<C: Catalog>(key: &IdOrSlug) -> AppError {
@@ -190,7 +210,7 @@ pub async fn update<C: Catalog>(
     let if_match = etag::if_match(&req);
     let view = db::write(&state.pool, move |conn| {
         let (current, view) = load::<C>(conn, &key, true)?;
-        policy::require_edit_owned(&user, C::created_by(&current))?;
+        require_edit::<C>(conn, &user, &current)?;
         let body = C::validate_update(body.into_inner()?)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         let id = C::id(&current);
@@ -216,7 +236,7 @@ pub async fn delete<C: Catalog>(
     let if_match = etag::if_match(&req);
     db::write(&state.pool, move |conn| {
         let (current, view) = load::<C>(conn, &key, true)?;
-        policy::require_edit_owned(&user, C::created_by(&current))?;
+        require_edit::<C>(conn, &user, &current)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         C::check_delete(conn, &current)?;
         C::delete(conn, C::id(&current), db::now())?;

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `user create`, `openapi`.
+//! The command line: `serve` (the default), `migrate`, `user create`, `openapi`, `seed`.
 
 use std::io::BufRead;
 

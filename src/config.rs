@@ -24,6 +24,19 @@ pub enum CorsOrigins {
     List(Vec<String>),
 }
 
+/// Which header, set by a trusted reverse proxy, names the client (for rate limits and logs).
+/// Only the header the proxy itself sets may be trusted: another one passes through from the
+/// client unchecked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyHeader {
+    /// No proxy: the TCP peer is the client.
+    None,
+    /// The last `X-Forwarded-For` entry.
+    XForwardedFor,
+    /// The last `Forwarded: for=` element (RFC 7239).
+    Forwarded,
+}
+
 /// The log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -68,8 +81,8 @@ pub struct Config {
     pub comments_per_hour: u32,
     /// `DATELINE_CORS_ORIGINS`.
     pub cors_origins: CorsOrigins,
-    /// `DATELINE_TRUST_PROXY`: take the client address from `Forwarded`/`X-Forwarded-For`.
-    pub trust_proxy: bool,
+    /// `DATELINE_TRUST_PROXY`: the header a trusted proxy puts the client address in.
+    pub trust_proxy: ProxyHeader,
     /// `DATELINE_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
 }
@@ -248,12 +261,19 @@ impl Config {
             }
         };
 
-        let trust_proxy = match get("DATELINE_TRUST_PROXY").as_deref() {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
+        let trust_proxy = match get("DATELINE_TRUST_PROXY")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false" | "0" | "no" | "none") => ProxyHeader::None,
+            Some("x-forwarded-for") => ProxyHeader::XForwardedFor,
+            Some("forwarded") => ProxyHeader::Forwarded,
             Some(v) => {
-                problems.push(format!("DATELINE_TRUST_PROXY: `{v}` is not true or false"));
-                false
+                problems.push(format!(
+                    "DATELINE_TRUST_PROXY: `{v}` is not `false`, `x-forwarded-for` or `forwarded` \
+                     (name the one header your proxy sets itself)"
+                ));
+                ProxyHeader::None
             }
         };
 
@@ -318,7 +338,7 @@ mod tests {
         assert_eq!(c.admin, None);
         assert_eq!(c.comments_per_hour, 20);
         assert_eq!(c.cors_origins, CorsOrigins::None);
-        assert!(!c.trust_proxy);
+        assert_eq!(c.trust_proxy, ProxyHeader::None);
         assert_eq!(c.data_dir(), Path::new("data"));
     }
 

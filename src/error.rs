@@ -69,7 +69,7 @@ pub struct Problem {
 }
 
 /// Everything that can go wrong while answering a request.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// 400: the request could not be read (malformed JSON, query string or path).
     #[error("bad request: {0}")]

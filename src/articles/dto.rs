@@ -43,6 +43,14 @@ impl ArticleStatus {
             _ => Self::Draft,
         }
     }
+
+    /// The status readers see at `now`: a scheduled article whose time has come is published.
+    pub fn at(row: &ArticleRow, now: chrono::NaiveDateTime) -> Self {
+        match Self::from_db(&row.status) {
+            Self::Scheduled if row.published_at.is_some_and(|t| t <= now) => Self::Published,
+            status => status,
+        }
+    }
 }
 
 /// The ordered ids an article links to.
@@ -140,10 +148,7 @@ pub struct ArticleView {
 impl ArticleView {
     /// The view of a row, with its links and the status as readers see it at `now`.
     pub fn new(row: ArticleRow, links: ArticleLinks, now: chrono::NaiveDateTime) -> Self {
-        let mut status = ArticleStatus::from_db(&row.status);
-        if status == ArticleStatus::Scheduled && row.published_at.is_some_and(|t| t <= now) {
-            status = ArticleStatus::Published;
-        }
+        let status = ArticleStatus::at(&row, now);
         Self {
             id: row.id,
             slug: row.slug,
@@ -191,6 +196,7 @@ pub const ARTICLE_FIELDS: &[&str] = &[
     "reading_time_minutes",
     "comments_enabled",
     "comment_count",
+    "feature_image_id",
     "author_ids",
     "tag_ids",
     "source_ids",

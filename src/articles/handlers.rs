@@ -166,7 +166,7 @@ fn may_edit(
     user: &AuthUser,
     now: NaiveDateTime,
 ) -> Result<Stored, AppError> {
-    let current = load_visible(conn, key, Some(user), now)?;
+    let current = service::load_visible(conn, key, Some(user), now)?;
     policy::require_edit_article(
         user,
         current.owners(),
@@ -178,26 +178,6 @@ fn may_edit(
 /// A filter's value, unless it is empty (an empty filter filters nothing).
 fn given(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
-}
-
-fn not_found(key: &IdOrSlug) -> AppError {
-    AppError::NotFound(format!("No article `{key}`."))
-}
-
-/// The article named by `key` if `user` may see it (else `404`: an article one may not see
-/// does not exist for them).
-fn load_visible(
-    conn: &mut Conn,
-    key: &IdOrSlug,
-    user: Option<&AuthUser>,
-    now: NaiveDateTime,
-) -> Result<Stored, AppError> {
-    let stored = service::load(conn, key)?.ok_or_else(|| not_found(key))?;
-    if stored.is_public_at(now) || policy::may_read_unpublished(user, stored.owners()) {
-        Ok(stored)
-    } else {
-        Err(not_found(key))
-    }
 }
 
 /// List articles
@@ -346,7 +326,7 @@ pub async fn get_article(
     let public_url = state.config.public_url.clone();
     let view = db::read(&state.pool, move |conn| {
         let now = db::now();
-        let stored = load_visible(conn, &key, user.0.as_ref(), now)?;
+        let stored = service::load_visible(conn, &key, user.0.as_ref(), now)?;
         let mut views = views(
             conn,
             vec![stored.row],
@@ -374,13 +354,16 @@ pub async fn get_article(
 async fn prepare(
     change: Result<UpdateArticle, AppError>,
 ) -> Result<(UpdateArticle, Option<Rendered>), AppError> {
-    let mut change = change?;
-    service::validate(&mut change)?;
-    let rendered = match change.body.clone() {
-        Some(markdown) => Some(web::block(move || render::render(&markdown)).await?),
-        None => None,
-    };
-    Ok((change, rendered))
+    let change = change?;
+    // Validation walks the body (its nesting) and rendering is CPU work: both off the async
+    // threads.
+    web::block(move || {
+        let mut change = change;
+        service::validate(&mut change)?;
+        let rendered = change.body.as_deref().map(render::render);
+        Ok((change, rendered))
+    })
+    .await?
 }
 
 /// Create an article

@@ -34,12 +34,7 @@ impl Stored {
 
     /// The status readers see at `now` (a due scheduled article is published).
     pub fn status_at(&self, now: NaiveDateTime) -> ArticleStatus {
-        let status = ArticleStatus::from_db(&self.row.status);
-        if status == ArticleStatus::Scheduled && self.row.published_at.is_some_and(|t| t <= now) {
-            ArticleStatus::Published
-        } else {
-            status
-        }
+        ArticleStatus::at(&self.row, now)
     }
 
     pub fn is_public_at(&self, now: NaiveDateTime) -> bool {
@@ -56,6 +51,23 @@ pub fn load(conn: &mut Conn, key: &slug::IdOrSlug) -> Result<Option<Stored>, App
         .remove(&row.id)
         .unwrap_or_default();
     Ok(Some(Stored { row, links }))
+}
+
+/// The article named by `key` if `user` may see it (else `404`: an article one may not see
+/// does not exist for them).
+pub fn load_visible(
+    conn: &mut Conn,
+    key: &slug::IdOrSlug,
+    user: Option<&AuthUser>,
+    now: NaiveDateTime,
+) -> Result<Stored, AppError> {
+    let not_found = || AppError::NotFound(format!("No article `{key}`."));
+    let stored = load(conn, key)?.ok_or_else(not_found)?;
+    if stored.is_public_at(now) || policy::may_read_unpublished(user, stored.owners()) {
+        Ok(stored)
+    } else {
+        Err(not_found())
+    }
 }
 
 /// Checks a change's fields on their own (lengths, shapes), before any rule that needs the
@@ -277,7 +289,8 @@ pub fn save(
             c.row.body_html.clone(),
             c.row.word_count,
             c.row.reading_time_minutes,
-            if c.row.excerpt_custom {
+            // Derived anew only when a custom excerpt is dropped for the automatic one.
+            if c.row.excerpt_custom && change.excerpt == Some(None) {
                 render::excerpt(&render::plain_text(&c.row.body))
             } else {
                 c.row.excerpt.clone()

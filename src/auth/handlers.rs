@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`: login, refresh, logout and the caller's own account.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -10,7 +11,7 @@ use crate::auth::tokens::{self, ACCESS_TOKEN_TTL_SECS};
 use crate::auth::{AuthUser, Role, password};
 use crate::db;
 use crate::error::AppError;
-use crate::http::{self, CACHE_PRIVATE, Json, cache_control, etag};
+use crate::http::{self, CACHE_PRIVATE, Json, cache_control, json_response};
 use crate::openapi::{
     BadRequest, InvalidCredentials, InvalidRefreshToken, PayloadTooLarge, TooManyRequests,
     Unauthorized, Unprocessable, UnsupportedMediaType,
@@ -208,9 +209,10 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
     let row = db::read(&state.pool, move |conn| Ok(users::find(conn, id)?))
         .await?
         .ok_or_else(|| AppError::InvalidToken("This account no longer exists.".into()))?;
-    let view = UserView::try_from(row)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, etag::of_json(&view)?))
-        .insert_header(cache_control(CACHE_PRIVATE))
-        .json(view))
+    json_response(
+        StatusCode::OK,
+        &UserView::try_from(row)?,
+        None,
+        CACHE_PRIVATE,
+    )
 }

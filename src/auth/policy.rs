@@ -7,7 +7,7 @@
 //! | create authors (bylines)                         | yes   | yes    | no                                   |
 //! | edit/delete articles                             | all   | all    | only their own drafts                |
 //! | publish, schedule, archive                       | yes   | yes    | no (403)                             |
-//! | edit/delete authors, sources, tags, images       | yes   | yes    | only what they created               |
+//! | edit/delete authors, sources, tags, images       | yes   | yes    | only what they created, while no article past draft uses it |
 //! | moderate and delete comments                     | yes   | yes    | no                                   |
 //! | read articles that are not public                | all   | all    | their own                            |
 //!

@@ -1,5 +1,5 @@
-//! Counting failures in a sliding window, in memory: login attempts per account and per
-//! client address (and, later, comments per client address).
+//! Counting events in a sliding window, in memory: login attempts per account and per client
+//! address, and comments per client address.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -23,16 +23,6 @@ impl SlidingWindow {
             window,
             events: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// `Some(seconds to wait)` when `key` has used up its allowance, `None` otherwise.
-    pub fn check(&self, key: &str) -> Option<u64> {
-        self.check_at(key, Instant::now())
-    }
-
-    /// Records one event for `key`.
-    pub fn record(&self, key: &str) {
-        self.record_at(key, Instant::now());
     }
 
     /// Atomically: when every key is under its allowance, records one event for each and
@@ -97,12 +87,15 @@ impl SlidingWindow {
         self.events.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `Some(seconds to wait)` when `key` has used up its allowance at `now`.
+    #[cfg(test)]
     fn check_at(&self, key: &str, now: Instant) -> Option<u64> {
         let mut events = self.lock();
         let queue = events.get_mut(key)?;
         self.prune_and_wait(queue, now)
     }
 
+    #[cfg(test)]
     fn record_at(&self, key: &str, now: Instant) {
         let mut events = self.lock();
         Self::push(&mut events, key, now, self.limit, self.window);
@@ -151,7 +144,7 @@ mod tests {
         assert!(w.try_acquire(&["a", "c"]).is_ok());
         // `a` is full: nothing is recorded for `d`.
         assert!(w.try_acquire(&["a", "d"]).is_err());
-        assert_eq!(w.check("d"), None);
+        assert_eq!(w.check_at("d", Instant::now()), None);
         w.release("a");
         assert!(w.try_acquire(&["a"]).is_ok());
     }
@@ -159,9 +152,9 @@ mod tests {
     #[test]
     fn clearing_a_key_forgets_it() {
         let w = SlidingWindow::new(1, Duration::from_secs(60));
-        w.record("k");
-        assert!(w.check("k").is_some());
+        w.record_at("k", Instant::now());
+        assert!(w.check_at("k", Instant::now()).is_some());
         w.clear("k");
-        assert_eq!(w.check("k"), None);
+        assert_eq!(w.check_at("k", Instant::now()), None);
     }
 }

@@ -65,6 +65,7 @@ pub const AUTHOR_FIELDS: &[&str] = &[
     "bio",
     "email",
     "website",
+    "avatar_image_id",
     "article_count",
     "created_at",
     "updated_at",

@@ -172,6 +172,10 @@ impl Catalog for Authors {
     fn delete(conn: &mut db::Conn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
         queries::delete(conn, id, now)
     }
+
+    fn used_beyond_drafts(conn: &mut db::Conn, id: i64) -> QueryResult<bool> {
+        queries::used_beyond_drafts(conn, id)
+    }
 }
 
 /// `422` unless `image` names an uploaded image.

@@ -83,6 +83,17 @@ pub fn sole_author_of(conn: &mut Conn, author_id: i64) -> QueryResult<Vec<String
         .load(conn)
 }
 
+/// Whether an article past the draft stage links to `id`.
+pub fn used_beyond_drafts(conn: &mut Conn, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        article_authors::table
+            .inner_join(articles::table)
+            .filter(article_authors::author_id.eq(id))
+            .filter(articles::status.ne("draft")),
+    ))
+    .get_result(conn)
+}
+
 pub fn insert(conn: &mut Conn, new: &NewAuthor) -> QueryResult<AuthorRow> {
     diesel::insert_into(authors::table)
         .values(new)

@@ -162,7 +162,7 @@ pub const MAX_BODY_CHARS: usize = 5000;
 pub const MAX_LINKS: usize = 2;
 
 /// A reader's comment.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "author_name": "Ahmed from Ramadi",

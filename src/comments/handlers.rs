@@ -6,8 +6,8 @@ use chrono::Duration;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::AppState;
-use crate::articles::service::{self as articles, Stored};
-use crate::auth::{AuthUser, MaybeAuthUser, Role, policy};
+use crate::articles::service as articles;
+use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::comments::dto::{
     CommentStatus, CommentView, ModerateComment, ModeratedComment, NewCommentBody, PostedComment,
     QueueFilters, body_hash,
@@ -42,21 +42,6 @@ fn article_not_found(key: &IdOrSlug) -> AppError {
 
 fn comment_not_found(id: i64) -> AppError {
     AppError::NotFound(format!("No comment with id {id}."))
-}
-
-/// The article named by `key`, if the caller may see it.
-fn visible_article(
-    conn: &mut Conn,
-    key: &IdOrSlug,
-    user: Option<&AuthUser>,
-    now: chrono::NaiveDateTime,
-) -> Result<Stored, AppError> {
-    let stored = articles::load(conn, key)?.ok_or_else(|| article_not_found(key))?;
-    if stored.is_public_at(now) || policy::may_read_unpublished(user, stored.owners()) {
-        Ok(stored)
-    } else {
-        Err(article_not_found(key))
-    }
 }
 
 /// List an article's comments
@@ -98,7 +83,7 @@ pub async fn list_comments(
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
     let (rows, total) = db::read(&state.pool, move |conn| {
-        let article = visible_article(conn, &key, user.0.as_ref(), db::now())?;
+        let article = articles::load_visible(conn, &key, user.0.as_ref(), db::now())?;
         Ok(queries::public_page(conn, article.row.id, page)?)
     })
     .await?;
@@ -168,78 +153,31 @@ pub async fn post_comment(
         }
     }
     let staff = user.0.clone();
-    let posted = db::write(&state.pool, move |conn| {
-        let now = db::now();
-        let article = articles::load(conn, &key)?.ok_or_else(|| article_not_found(&key))?;
-        if !article.is_public_at(now) {
-            return Err(AppError::Forbidden(
-                "Comments are open only on published articles.".into(),
-            ));
+    let body = body.into_inner();
+    // Everything is checked with a read first, so a refused comment never takes the single
+    // write lock; the write checks again (things may have changed) and inserts.
+    let checked = {
+        let (key, staff, body) = (key.clone(), staff.clone(), body.clone());
+        db::read(&state.pool, move |conn| {
+            comment_to_insert(conn, &key, staff.as_ref(), body, db::now()).map(|_| ())
+        })
+        .await
+    };
+    let posted = match checked {
+        Ok(()) => {
+            db::write(&state.pool, move |conn| {
+                let new = comment_to_insert(conn, &key, staff.as_ref(), body, db::now())?;
+                Ok(queries::insert(conn, &new)?)
+            })
+            .await
         }
-        if !article.row.comments_enabled {
-            return Err(AppError::Forbidden(
-                "Comments are closed on this article.".into(),
-            ));
-        }
-        let staff_email = match &staff {
-            Some(u) => crate::users::queries::find(conn, u.id)?.map(|row| row.email),
-            None => None,
-        };
-        let body = body.into_inner()?.validate(staff_email.as_deref())?;
-        if let Some(parent_id) = body.parent_id {
-            let parent = queries::find(conn, parent_id)?;
-            let ok = parent.is_some_and(|p| {
-                p.article_id == article.row.id && p.status == "approved" && p.deleted_at.is_none()
-            });
-            if !ok {
-                return Err(AppError::invalid(
-                    "parent_id",
-                    format!("no approved comment with id {parent_id} on this article"),
-                ));
-            }
-        }
-        let hash = body_hash(&body.body);
-        if queries::repeated(
-            conn,
-            article.row.id,
-            &hash,
-            now - Duration::minutes(REPEAT_WINDOW_MINUTES),
-        )? {
-            return Err(AppError::Conflict(
-                "The same comment was just posted on this article.".into(),
-            ));
-        }
-        let status = if staff.is_some() {
-            CommentStatus::Approved
-        } else {
-            CommentStatus::Pending
-        };
-        let new = NewComment {
-            article_id: article.row.id,
-            parent_id: body.parent_id,
-            author_name: body
-                .author_name
-                .or_else(|| {
-                    staff_email
-                        .as_ref()
-                        .map(|e| e.split('@').next().unwrap_or_default().to_owned())
-                })
-                .unwrap_or_default(),
-            author_email: body.author_email.unwrap_or_default(),
-            body: body.body,
-            body_hash: hash,
-            status: status.as_str().to_owned(),
-            user_id: staff.as_ref().map(|u| u.id),
-            created_at: now,
-            updated_at: now,
-        };
-        Ok(queries::insert(conn, &new)?)
-    })
-    .await;
+        Err(err) => Err(err),
+    };
     let row = match posted {
         Ok(row) => row,
         Err(err) => {
-            if let Some(k) = &throttle_key {
+            // A mistake in the form gives the slot back; refusals (closed, repeats) count.
+            if let (Some(k), AppError::Validation { .. }) = (&throttle_key, &err) {
                 state.comment_throttle.release(k);
             }
             return Err(err);
@@ -251,6 +189,77 @@ pub async fn post_comment(
         None,
         CACHE_PRIVATE,
     )
+}
+
+/// Checks a comment against the article it is for and what is stored (open for comments,
+/// a valid parent, not a repeat) and builds the row to insert.
+fn comment_to_insert(
+    conn: &mut Conn,
+    key: &IdOrSlug,
+    staff: Option<&AuthUser>,
+    body: Result<NewCommentBody, AppError>,
+    now: chrono::NaiveDateTime,
+) -> Result<NewComment, AppError> {
+    let article = articles::load(conn, key)?.ok_or_else(|| article_not_found(key))?;
+    if !article.is_public_at(now) {
+        return Err(AppError::Forbidden(
+            "Comments are open only on published articles.".into(),
+        ));
+    }
+    if !article.row.comments_enabled {
+        return Err(AppError::Forbidden(
+            "Comments are closed on this article.".into(),
+        ));
+    }
+    let staff_email = match staff {
+        Some(u) => crate::users::queries::find(conn, u.id)?.map(|row| row.email),
+        None => None,
+    };
+    let body = body?.validate(staff_email.as_deref())?;
+    if let Some(parent_id) = body.parent_id {
+        let parent = queries::find(conn, parent_id)?;
+        let ok = parent.is_some_and(|p| {
+            p.article_id == article.row.id && p.status == "approved" && p.deleted_at.is_none()
+        });
+        if !ok {
+            return Err(AppError::invalid(
+                "parent_id",
+                format!("no approved comment with id {parent_id} on this article"),
+            ));
+        }
+    }
+    let hash = body_hash(&body.body);
+    let since = now - Duration::minutes(REPEAT_WINDOW_MINUTES);
+    if queries::repeated(conn, article.row.id, &hash, since)? {
+        return Err(AppError::Conflict(
+            "The same comment was just posted on this article.".into(),
+        ));
+    }
+    let status = if staff.is_some() {
+        CommentStatus::Approved
+    } else {
+        CommentStatus::Pending
+    };
+    let author_name = body
+        .author_name
+        .or_else(|| {
+            staff_email
+                .as_ref()
+                .map(|e| e.split('@').next().unwrap_or_default().to_owned())
+        })
+        .unwrap_or_default();
+    Ok(NewComment {
+        article_id: article.row.id,
+        parent_id: body.parent_id,
+        author_name,
+        author_email: body.author_email.unwrap_or_default(),
+        body: body.body,
+        body_hash: hash,
+        status: status.as_str().to_owned(),
+        user_id: staff.map(|u| u.id),
+        created_at: now,
+        updated_at: now,
+    })
 }
 
 /// The moderation queue

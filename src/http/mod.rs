@@ -10,6 +10,8 @@ pub mod query;
 pub mod routes;
 
 use actix_web::HttpRequest;
+
+use crate::config::ProxyHeader;
 use actix_web::http::header::{self, HeaderValue};
 
 pub use json::Json;
@@ -77,25 +79,24 @@ pub fn created<T: serde::Serialize>(
     Ok(res)
 }
 
-/// Whether the client address may be taken from `Forwarded`/`X-Forwarded-For`
-/// (`DATELINE_TRUST_PROXY`), stored in the app data.
+/// The header a trusted proxy names the client in (`DATELINE_TRUST_PROXY`), in the app data.
 #[derive(Debug, Clone, Copy)]
-pub struct TrustProxy(pub bool);
+pub struct TrustProxy(pub ProxyHeader);
 
 /// The client's address: the TCP peer or, behind a trusted proxy, the address that proxy
-/// saw: the *last* `X-Forwarded-For` entry (or `Forwarded: for=`), the one the proxy added
-/// itself. Earlier entries come from the client and prove nothing. Used for rate limits and
-/// logs.
+/// saw: the *last* entry of the one header it sets, the entry it added itself. Earlier
+/// entries, and other headers, come from the client and prove nothing. Used for rate limits
+/// and logs.
 pub fn client_addr(req: &HttpRequest) -> String {
-    let trust = req
+    let header = req
         .app_data::<actix_web::web::Data<TrustProxy>>()
-        .is_some_and(|t| t.0);
-    let forwarded = trust.then(|| forwarded_for(req)).flatten();
+        .map_or(ProxyHeader::None, |t| t.0);
+    let forwarded = forwarded_for(req, header);
     let peer = req.peer_addr().map(|a| a.ip().to_string());
     forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn forwarded_for(req: &HttpRequest) -> Option<String> {
+fn forwarded_for(req: &HttpRequest, trusted: ProxyHeader) -> Option<String> {
     let last = |name: header::HeaderName, sep: char| {
         req.headers()
             .get_all(name)
@@ -106,8 +107,12 @@ fn forwarded_for(req: &HttpRequest) -> Option<String> {
             .last()
             .map(str::to_owned)
     };
-    if let Some(addr) = last(header::HeaderName::from_static("x-forwarded-for"), ',') {
-        return Some(strip_port(&addr));
+    if trusted == ProxyHeader::XForwardedFor {
+        return last(header::HeaderName::from_static("x-forwarded-for"), ',')
+            .map(|addr| strip_port(&addr));
+    }
+    if trusted != ProxyHeader::Forwarded {
+        return None;
     }
     let element = last(header::FORWARDED, ',')?;
     element
@@ -132,7 +137,7 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn addr(trust: bool, headers: &[(&str, &str)]) -> String {
+    fn addr(trust: ProxyHeader, headers: &[(&str, &str)]) -> String {
         let mut req = TestRequest::default()
             .peer_addr("10.0.0.9:4000".parse().unwrap())
             .app_data(actix_web::web::Data::new(TrustProxy(trust)));
@@ -144,22 +149,32 @@ mod tests {
 
     #[test]
     fn the_peer_is_used_unless_a_proxy_is_trusted() {
-        assert_eq!(addr(false, &[("x-forwarded-for", "1.1.1.1")]), "10.0.0.9");
-        assert_eq!(addr(true, &[]), "10.0.0.9");
+        assert_eq!(
+            addr(ProxyHeader::None, &[("x-forwarded-for", "1.1.1.1")]),
+            "10.0.0.9"
+        );
+        assert_eq!(addr(ProxyHeader::XForwardedFor, &[]), "10.0.0.9");
     }
 
     #[test]
-    fn behind_a_trusted_proxy_the_last_forwarded_entry_counts() {
+    fn behind_a_trusted_proxy_the_last_entry_of_its_header_counts() {
+        let xff = [("x-forwarded-for", "6.6.6.6, 203.0.113.7")];
+        assert_eq!(addr(ProxyHeader::XForwardedFor, &xff), "203.0.113.7");
+        let fwd = [("forwarded", "for=6.6.6.6, for=\"[2001:db8::1]:443\"")];
+        assert_eq!(addr(ProxyHeader::Forwarded, &fwd), "2001:db8::1");
+    }
+
+    #[test]
+    fn a_header_the_proxy_does_not_set_is_the_clients_and_ignored() {
+        // The proxy sets `Forwarded`; an `X-Forwarded-For` came from the client.
+        let both = [
+            ("x-forwarded-for", "6.6.6.6"),
+            ("forwarded", "for=203.0.113.7"),
+        ];
+        assert_eq!(addr(ProxyHeader::Forwarded, &both), "203.0.113.7");
         assert_eq!(
-            addr(true, &[("x-forwarded-for", "6.6.6.6, 203.0.113.7")]),
-            "203.0.113.7"
-        );
-        assert_eq!(
-            addr(
-                true,
-                &[("forwarded", "for=6.6.6.6, for=\"[2001:db8::1]:443\"")]
-            ),
-            "2001:db8::1"
+            addr(ProxyHeader::Forwarded, &[("x-forwarded-for", "6.6.6.6")]),
+            "10.0.0.9"
         );
     }
 }

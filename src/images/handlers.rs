@@ -19,7 +19,7 @@ use crate::images::dto::{
 use crate::images::format::Format;
 use crate::images::models::{ImageChanges, ImageRow, NewImage};
 use crate::images::process::{self, MAX_BYTES, WIDTHS};
-use crate::images::{original_key, queries, serve};
+use crate::images::{original_key, queries, rendition_key, serve};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
@@ -236,7 +236,10 @@ pub async fn upload_image(
         form.credit.as_deref(),
     )?;
     let raw = form.file.unwrap_or_default();
-    let checked = web::block(move || process::check(&raw)).await??;
+    let checked = {
+        let _permit = state.media.decode_permit().await?;
+        web::block(move || process::check(&raw)).await??
+    };
     let media = state.media.clone();
     let row = db::write(&state.pool, move |conn| {
         // Stored inside the write transaction, so a concurrent delete of the last other row
@@ -370,9 +373,18 @@ pub async fn image_file(
     let original_width = u32::try_from(row.width).unwrap_or(0);
     let (key, etag, content_type) = match params.w.filter(|w| *w < original_width) {
         Some(width) => {
+            let key = rendition_key(&row.sha256, format, width);
             let media = state.media.clone();
-            let sha = row.sha256.clone();
-            let key = web::block(move || media.ensure_rendition(&sha, format, width)).await??;
+            let probe = key.clone();
+            let made = web::block(move || media.store().exists(&probe)).await?;
+            if !made.unwrap_or(false) {
+                // Made on first request, within a decode permit: waiting for one holds no
+                // thread, so a burst of first requests cannot starve the database's threads.
+                let _permit = state.media.decode_permit().await?;
+                let media = state.media.clone();
+                let sha = row.sha256.clone();
+                web::block(move || media.ensure_rendition(&sha, format, width)).await??;
+            }
             (
                 key,
                 format!("\"{tag}-w{width}\""),

@@ -12,10 +12,11 @@ pub mod storage;
 pub mod strip;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use handlers::configure;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::AppError;
 use format::Format;
@@ -27,7 +28,19 @@ pub struct Media {
     store: Box<dyn MediaStore>,
     busy: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     renditions_made: AtomicU64,
+    /// Decoding a large picture takes hundreds of megabytes and a core: a few at a time.
+    decoding: Semaphore,
+    /// Requests waiting for a decode permit.
+    waiting: AtomicUsize,
 }
+
+/// How many pictures may be decoded at once: the cores, from one to four.
+fn decode_permits() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
+}
+
+/// How many requests may wait for a decode permit before more are turned away (`503`).
+const MAX_WAITING: usize = 32;
 
 /// The key of an original file.
 pub fn original_key(sha256: &str, format: Format) -> String {
@@ -59,7 +72,23 @@ impl Media {
             store,
             busy: Mutex::new(HashMap::new()),
             renditions_made: AtomicU64::new(0),
+            decoding: Semaphore::new(decode_permits()),
+            waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// A permit to decode a picture, waited for without holding a thread; `503` when too
+    /// many requests already wait. Hold it while the blocking work runs.
+    pub async fn decode_permit(&self) -> Result<SemaphorePermit<'_>, AppError> {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(AppError::Unavailable(
+                "Too many pictures are being processed; retry shortly.".into(),
+            ));
+        }
+        let permit = self.decoding.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        permit.map_err(|_| AppError::internal("the decode semaphore was closed"))
     }
 
     pub fn store(&self) -> &dyn MediaStore {
@@ -76,8 +105,8 @@ impl Media {
         self.renditions_made.load(Ordering::Relaxed)
     }
 
-    /// Runs `f` holding the lock of the stored file `sha256`: making its renditions and
-    /// removing its files never overlap, and one rendition is made once.
+    /// Runs `f` holding the lock of the stored file `sha256`: one rendition is made once,
+    /// however many requests ask for it at the same moment.
     fn with_file_lock<T>(&self, sha256: &str, f: impl FnOnce() -> T) -> T {
         let lock = {
             let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
@@ -112,24 +141,32 @@ impl Media {
             if self.store.exists(&key).map_err(io)? {
                 return Ok(key.clone());
             }
-            let original = self.store.read(&original_key(sha256, format)).map_err(io)?;
+            let original_key = original_key(sha256, format);
+            let original = self.store.read(&original_key).map_err(io)?;
             let bytes = process::rendition(&original, format, width)?;
             self.store.put(&key, &bytes).map_err(io)?;
+            // A delete may have removed the original while this was made: leave nothing behind.
+            if !self.store.exists(&original_key).map_err(io)? {
+                self.store.delete(&key).map_err(io)?;
+                return Err(io(std::io::ErrorKind::NotFound.into()));
+            }
             self.renditions_made.fetch_add(1, Ordering::Relaxed);
             tracing::info!(key = %key, "made a rendition");
             Ok(key.clone())
         })
     }
 
-    /// Removes an original and every rendition of it.
+    /// Removes an original and every rendition of it. It does not wait for a rendition being
+    /// made (that notices the original is gone and removes its own output).
     pub fn remove_all(&self, sha256: &str, format: Format) -> Result<(), AppError> {
-        self.with_file_lock(sha256, || {
-            for width in process::WIDTHS {
-                self.store
-                    .delete(&rendition_key(sha256, format, width))
-                    .map_err(io)?;
-            }
-            self.store.delete(&original_key(sha256, format)).map_err(io)
-        })
+        self.store
+            .delete(&original_key(sha256, format))
+            .map_err(io)?;
+        for width in process::WIDTHS {
+            self.store
+                .delete(&rendition_key(sha256, format, width))
+                .map_err(io)?;
+        }
+        Ok(())
     }
 }

@@ -1,7 +1,7 @@
-//! Checking an upload and making renditions. CPU work: call from a blocking thread.
+//! Checking an upload and making renditions. CPU and memory work: call from a blocking
+//! thread, holding a decode permit (`Media::decode_permit`).
 
 use std::io::Cursor;
-use std::sync::{Condvar, Mutex, OnceLock};
 
 use image::imageops::FilterType;
 use image::metadata::Orientation;
@@ -44,41 +44,6 @@ fn limits() -> Limits {
 /// The longest side an image may have, in pixels.
 pub const MAX_SIDE: u32 = 65_535;
 
-/// How many images may be decoded at once, whatever the number of requests: decoding a
-/// large picture takes hundreds of megabytes, and the CPU is the limit anyway.
-struct DecodeSlots {
-    free: Mutex<usize>,
-    freed: Condvar,
-}
-
-/// A decode slot, given back when dropped.
-struct Slot(&'static DecodeSlots);
-
-impl DecodeSlots {
-    fn get() -> Slot {
-        static SLOTS: OnceLock<DecodeSlots> = OnceLock::new();
-        let slots = SLOTS.get_or_init(|| DecodeSlots {
-            free: Mutex::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4)),
-            ),
-            freed: Condvar::new(),
-        });
-        let mut free = slots.free.lock().unwrap_or_else(|p| p.into_inner());
-        while *free == 0 {
-            free = slots.freed.wait(free).unwrap_or_else(|p| p.into_inner());
-        }
-        *free -= 1;
-        Slot(slots)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-        self.0.freed.notify_one();
-    }
-}
-
 fn corrupt(why: impl std::fmt::Display) -> AppError {
     AppError::invalid(
         "file",
@@ -89,7 +54,6 @@ fn corrupt(why: impl std::fmt::Display) -> AppError {
 /// Decodes `bytes` (whose size was checked) with limits, in a decode slot; returns the picture
 /// as displayed: a JPEG's EXIF orientation applied (other formats keep no orientation).
 fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, AppError> {
-    let _slot = DecodeSlots::get();
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
@@ -114,7 +78,6 @@ fn jpeg_orientation(raw: &[u8]) -> Orientation {
 /// Decodes a JPEG strictly: data that ends early or does not add up is an error (the
 /// lenient decoder would paint the missing part grey).
 fn check_jpeg_pixels(bytes: &[u8]) -> Result<(), AppError> {
-    let _slot = DecodeSlots::get();
     let options = zune_core::options::DecoderOptions::default()
         .set_strict_mode(true)
         .set_max_width(MAX_SIDE as usize)

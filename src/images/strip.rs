@@ -107,7 +107,13 @@ pub fn jpeg(bytes: &[u8], orientation: u8) -> Result<Vec<u8>> {
                     out.extend_from_slice(&orientation_segment(orientation));
                     wrote_orientation = true;
                 }
-                if keep {
+                if keep && marker == 0xE0 && data.len() > 14 {
+                    // JFIF with an embedded thumbnail (a picture of its own, perhaps uncropped):
+                    // keep the header, say there is no thumbnail, drop its pixels.
+                    out.extend_from_slice(&[0xFF, 0xE0, 0, 16]);
+                    out.extend_from_slice(&data[..12]);
+                    out.extend_from_slice(&[0, 0]);
+                } else if keep {
                     out.extend_from_slice(&[0xFF, marker]);
                     out.extend_from_slice(segment);
                 }
@@ -270,9 +276,11 @@ pub fn gif(bytes: &[u8]) -> Result<Vec<u8>> {
                 match label {
                     0xF9 => out.extend_from_slice(&bytes[at..end]),
                     0xFF => {
+                        let sized = bytes.get(at + 2) == Some(&11);
                         let id = slice(bytes, at + 3, 11).unwrap_or_default();
                         let first = slice(bytes, at + 14, 4).unwrap_or_default();
-                        let is_loop = (id == b"NETSCAPE2.0" || id == b"ANIMEXTS1.0")
+                        let is_loop = sized
+                            && (id == b"NETSCAPE2.0" || id == b"ANIMEXTS1.0")
                             && first.first() == Some(&3)
                             && first.get(1) == Some(&1);
                         if is_loop {
@@ -315,7 +323,11 @@ mod tests {
     fn jpeg_loses_exif_and_comments_but_keeps_jfif_and_orientation() {
         let exif = [b"Exif\0\0GPS-SECRET".as_slice()].concat();
         let mut file = vec![0xFF, 0xD8];
-        file.extend_from_slice(&[0xFF, 0xE0, 0, 7, b'J', b'F', b'I', b'F', 0]);
+        // JFIF 1.1, no units, 1×1 density, a 1×1 thumbnail of secret pixels.
+        file.extend_from_slice(&[
+            0xFF, 0xE0, 0, 19, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 1, 1,
+        ]);
+        file.extend_from_slice(b"THM");
         file.extend_from_slice(&[0xFF, 0xE0, 0, 9, b'J', b'F', b'X', b'X', 0, b'G', b'P']);
         file.extend_from_slice(&[0xFF, 0xF3, 0, 6, b'J', b'P', b'G', b'3']);
         file.extend_from_slice(&[0xFF, 0xE1, 0, (exif.len() + 2) as u8]);
@@ -327,6 +339,7 @@ mod tests {
         assert!(!contains(&out, b"GPS-SECRET"));
         assert!(!contains(&out, b"camera"));
         assert!(contains(&out, b"JFIF"));
+        assert!(!contains(&out, b"THM"), "the JFIF thumbnail goes");
         assert!(!contains(&out, b"JFXX") && !contains(&out, b"JPG3"));
         assert!(contains(
             &out,

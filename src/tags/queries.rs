@@ -59,6 +59,17 @@ pub fn article_counts(
     Ok(rows.into_iter().collect())
 }
 
+/// Whether an article past the draft stage links to `id`.
+pub fn used_beyond_drafts(conn: &mut Conn, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        article_tags::table
+            .inner_join(articles::table)
+            .filter(article_tags::tag_id.eq(id))
+            .filter(articles::status.ne("draft")),
+    ))
+    .get_result(conn)
+}
+
 pub fn insert(conn: &mut Conn, new: &NewTag) -> QueryResult<TagRow> {
     diesel::insert_into(tags::table)
         .values(new)

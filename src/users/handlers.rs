@@ -1,6 +1,6 @@
 //! `/api/v1/users`: staff accounts, admin only.
 
-use actix_web::http::header;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -8,8 +8,8 @@ use crate::app::AppState;
 use crate::auth::{AuthUser, Role, password};
 use crate::db;
 use crate::error::AppError;
-use crate::http::list::{self, ListBody, PageMeta, PageParams};
-use crate::http::{CACHE_PRIVATE, Json, Query, cache_control, etag};
+use crate::http::list::{self, ListBody, PageParams};
+use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
@@ -28,16 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 fn not_found(id: i64) -> AppError {
     AppError::NotFound(format!("No user with id {id}."))
-}
-
-fn view_response(
-    status: actix_web::http::StatusCode,
-    view: &UserView,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .insert_header((header::ETAG, etag::of_json(view)?))
-        .insert_header(cache_control(CACHE_PRIVATE))
-        .json(view))
 }
 
 /// `author_id` if it names an author, else a `422`.
@@ -93,10 +83,15 @@ pub async fn list_users(
         .into_iter()
         .map(UserView::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    let meta = PageMeta::new(page, total);
-    Ok(list::list_response(&req, &state.config.public_url, &meta)
-        .insert_header(cache_control(CACHE_PRIVATE))
-        .json(ListBody { data, meta }))
+    list::page_response(
+        &req,
+        &state.config.public_url,
+        page,
+        total,
+        data,
+        None,
+        CACHE_PRIVATE,
+    )
 }
 
 /// Create a staff account
@@ -129,14 +124,7 @@ pub async fn create_user(
     let body = body.into_inner()?.validate()?;
     let row = create(&state, body).await?;
     let view = UserView::try_from(row)?;
-    let mut res = view_response(actix_web::http::StatusCode::CREATED, &view)?;
-    if let Ok(location) = header::HeaderValue::from_str(&format!(
-        "{}/api/v1/users/{}",
-        state.config.public_url, view.id
-    )) {
-        res.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(res)
+    created(&state, "users", view.id, &view)
 }
 
 /// Creates a validated account; shared by the API, the CLI and the start-up bootstrap.
@@ -195,7 +183,12 @@ pub async fn get_user(
     let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
         .await?
         .ok_or_else(|| not_found(id))?;
-    view_response(actix_web::http::StatusCode::OK, &UserView::try_from(row)?)
+    json_response(
+        StatusCode::OK,
+        &UserView::try_from(row)?,
+        None,
+        CACHE_PRIVATE,
+    )
 }
 
 /// Update a staff account
@@ -286,7 +279,12 @@ pub async fn update_user(
         Ok(queries::update(conn, id, &changes)?)
     })
     .await?;
-    view_response(actix_web::http::StatusCode::OK, &UserView::try_from(row)?)
+    json_response(
+        StatusCode::OK,
+        &UserView::try_from(row)?,
+        None,
+        CACHE_PRIVATE,
+    )
 }
 
 /// Delete a staff account

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::Conn;
 use crate::db::schema::{sessions, users};
-use crate::http::list::{Page, SortKey};
+use crate::http::list::{Page, SortKey, apply_sort};
 use crate::users::models::{NewUser, UserChanges, UserRow};
 
 pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<UserRow>> {
@@ -61,19 +61,12 @@ pub fn list(
         q
     };
     let total = filtered().select(count_star()).first(conn)?;
-    let mut query = filtered().select(UserRow::as_select());
-    for key in sort {
-        query = match (key.field, key.descending) {
-            ("display_name", false) => query.then_order_by(users::display_name.asc()),
-            ("display_name", true) => query.then_order_by(users::display_name.desc()),
-            ("role", false) => query.then_order_by(users::role.asc()),
-            ("role", true) => query.then_order_by(users::role.desc()),
-            ("created_at", false) => query.then_order_by(users::created_at.asc()),
-            ("created_at", true) => query.then_order_by(users::created_at.desc()),
-            (_, false) => query.then_order_by(users::email.asc()),
-            (_, true) => query.then_order_by(users::email.desc()),
-        };
-    }
+    let query = apply_sort!(filtered().select(UserRow::as_select()), sort, {
+        "email" => users::email,
+        "display_name" => users::display_name,
+        "role" => users::role,
+        "created_at" => users::created_at,
+    });
     let rows = query
         .then_order_by(users::id.asc())
         .limit(page.limit())

@@ -160,7 +160,10 @@ async fn successful_logins_do_not_use_up_the_addresss_allowance() {
 
 #[actix_web::test]
 async fn behind_a_trusted_proxy_the_proxys_own_entry_is_the_client() {
-    let app = TestApp::spawn_with(|c| c.trust_proxy = true).await;
+    let app = TestApp::spawn_with(|c| {
+        c.trust_proxy = dateline::config::ProxyHeader::XForwardedFor;
+    })
+    .await;
     // The client forges the first entry anew each time; the proxy's entry stays the same.
     for n in 1..=5 {
         let req = app
@@ -549,4 +552,26 @@ async fn a_new_password_ends_every_session_of_the_user() {
     .await
     .ok();
     assert_401(&app, &token, "after password change").await;
+}
+
+#[actix_web::test]
+async fn concurrent_refreshes_of_one_token_let_exactly_one_through() {
+    let app = TestApp::spawn().await;
+    let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let attempts = (0..8).map(|_| {
+        let req = app.request(Method::POST, "/api/v1/auth/refresh", None);
+        let body = json!({"refresh_token": pair["refresh_token"]});
+        async move { send(req, Some(&body)).await.status.as_u16() }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        7,
+        "{statuses:?}"
+    );
 }

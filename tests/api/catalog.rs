@@ -479,3 +479,41 @@ async fn catalog_if_match_guards_writes() {
         .insert_header(("if-none-match", "*"));
     assert_eq!(send(req, None).await.status, 304);
 }
+
+#[actix_web::test]
+async fn an_author_may_not_change_a_tag_that_published_stories_use() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (_, author) = app.token_for(Role::Author).await;
+    let tag = app
+        .create("/api/v1/tags", json!({"name": "Mine"}), &author)
+        .await;
+    let byline = app
+        .create("/api/v1/authors", json!({"name": "Samir Khalil"}), &admin)
+        .await;
+    app.create(
+        "/api/v1/articles",
+        json!({"title": "Published with it", "status": "published", "author_ids": [byline["id"]], "tag_ids": [tag["id"]]}),
+        &admin,
+    )
+    .await;
+    let path = format!("/api/v1/tags/{}", tag["id"]);
+    let p = app
+        .patch(&path, &json!({"name": "Renamed"}), Some(&author))
+        .await
+        .problem(403);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("past the draft stage")
+    );
+    app.delete(&path, Some(&author)).await.problem(403);
+    let (_, editor) = app.token_for(Role::Editor).await;
+    assert_eq!(
+        app.patch(&path, &json!({"name": "Renamed"}), Some(&editor))
+            .await
+            .status,
+        200
+    );
+}

@@ -494,7 +494,7 @@ async fn one_address_may_post_only_so_many_comments_an_hour() {
     for n in 0..3 {
         post(&app, &s, reader(&format!("comment number {n}"))).await;
     }
-    // A refused comment does not use up the allowance; a fourth good one is over it.
+    // A fourth is over it.
     let res = app.post(&s.comments, &reader("fourth"), None).await;
     res.problem(429);
     let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();

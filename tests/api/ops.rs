@@ -193,11 +193,10 @@ fn every_operation_has_a_tag_summary_description_and_documented_errors() {
             }
         }
     }
-    assert_eq!(
-        spec["components"]["securitySchemes"]["bearer"],
-        json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-               "description": spec["components"]["securitySchemes"]["bearer"]["description"]})
-    );
+    let bearer = &spec["components"]["securitySchemes"]["bearer"];
+    assert_eq!(bearer["type"], "http");
+    assert_eq!(bearer["scheme"], "bearer");
+    assert_eq!(bearer["bearerFormat"], "JWT");
 }
 
 #[actix_web::test]
