@@ -124,7 +124,7 @@ impl AppState {
                 }
                 .validate()
                 .map_err(|e| StartError::Bootstrap(e.problem().detail))?;
-                users::handlers::create(&state, body)
+                users::service::create(&state, body)
                     .await
                     .map_err(|e| StartError::Bootstrap(e.to_string()))?;
                 tracing::info!(email = %admin.email, "created the first admin");

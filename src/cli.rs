@@ -109,7 +109,7 @@ async fn create_user(args: CreateUserArgs, config: Config) -> CliResult {
     }
     .validate()
     .map_err(|e| problem_text(&e))?;
-    let row = crate::users::handlers::create(&state, body)
+    let row = crate::users::service::create(&state, body)
         .await
         .map_err(|e| problem_text(&e))?;
     println!("created {} {} (id {})", row.role, row.email, row.id);

@@ -9,15 +9,15 @@ use crate::app::AppState;
 use crate::articles::dto::{ArticleStatus, UpdateArticle};
 use crate::articles::{render, service};
 use crate::authors::dto::CreateAuthor;
-use crate::authors::handlers::Authors;
+use crate::authors::service::Authors;
 use crate::catalog::Catalog;
 use crate::db;
 use crate::error::AppError;
 use crate::slug::IdOrSlug;
 use crate::sources::dto::{CreateSource, SourceKind};
-use crate::sources::handlers::Sources;
+use crate::sources::service::Sources;
 use crate::tags::dto::CreateTag;
-use crate::tags::handlers::Tags;
+use crate::tags::service::Tags;
 
 /// The slug of the demo's lead story; its presence means the demo is already loaded.
 pub const LEAD_SLUG: &str = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14";

@@ -12,10 +12,10 @@ use crate::articles::dto::{ArticleLinks, StatusFilter};
 use crate::articles::models::{ArticleFields, ArticleRow, NewArticle};
 use crate::db::Conn;
 use crate::db::lookup::slug_lookup;
+use crate::db::paging::{Page, SortKey, apply_sort};
 use crate::db::schema::{
     article_authors, article_sources, article_tags, articles, authors, sources, tags,
 };
-use crate::http::list::{Page, SortKey, apply_sort};
 use crate::slug::IdOrSlug;
 
 /// The condition "this article is public at `$now`": published, or scheduled and due.

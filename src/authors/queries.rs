@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use crate::authors::models::{AuthorChanges, AuthorRow, NewAuthor};
 use crate::db::Conn;
 use crate::db::lookup::slug_lookup;
+use crate::db::paging::{Page, SortKey, apply_sort};
 use crate::db::schema::{article_authors, articles, authors};
-use crate::http::list::{Page, SortKey, apply_sort};
 
 slug_lookup!(authors, AuthorRow);
 

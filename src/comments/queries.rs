@@ -7,8 +7,8 @@ use diesel::sql_types::BigInt;
 
 use crate::comments::models::{CommentRow, NewComment};
 use crate::db::Conn;
+use crate::db::paging::Page;
 use crate::db::schema::comments;
-use crate::http::list::Page;
 
 pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<CommentRow>> {
     comments::table

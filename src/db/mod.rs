@@ -3,6 +3,7 @@
 //! threads ([`read`] and [`write`]).
 
 pub mod lookup;
+pub mod paging;
 pub mod schema;
 
 use std::path::Path;

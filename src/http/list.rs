@@ -9,6 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, FieldError};
 
+pub use crate::db::paging::{Page, SortKey};
+
 /// The highest page number accepted.
 pub const MAX_PAGE: u32 = 1_000_000;
 /// Items per page when `per_page` is not given.
@@ -27,13 +29,6 @@ pub struct PageParams {
     /// How many items a page holds, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]
     pub per_page: Option<u32>,
-}
-
-/// A validated page request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    pub page: u32,
-    pub per_page: u32,
 }
 
 impl PageParams {
@@ -58,18 +53,6 @@ impl PageParams {
             return Err(AppError::validation(errors));
         }
         Ok(Page { page, per_page })
-    }
-}
-
-impl Page {
-    /// SQL `LIMIT`.
-    pub fn limit(&self) -> i64 {
-        i64::from(self.per_page)
-    }
-
-    /// SQL `OFFSET`.
-    pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.per_page)
     }
 }
 
@@ -109,34 +92,6 @@ pub struct FieldsParam {
     /// Sparse fieldset: a comma list of the fields to return (all when left out).
     #[param(example = "id")]
     pub fields: Option<String>,
-}
-
-/// Orders a boxed Diesel query by parsed sort keys:
-/// `apply_sort!(query, &keys, { "name" => tags::name, "created_at" => tags::created_at })`.
-/// Keys not listed leave the query as it is (`parse_sort` already refused them).
-macro_rules! apply_sort {
-    ($query:expr, $keys:expr, { $($name:literal => $col:expr),+ $(,)? }) => {{
-        let mut query = $query;
-        for key in $keys {
-            query = match (key.field, key.descending) {
-                $(
-                    ($name, false) => query.then_order_by($col.asc()),
-                    ($name, true) => query.then_order_by($col.desc()),
-                )+
-                _ => query,
-            };
-        }
-        query
-    }};
-}
-pub(crate) use apply_sort;
-
-/// One direction of one sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortKey {
-    /// A name from the resource's allow-list.
-    pub field: &'static str,
-    pub descending: bool,
 }
 
 /// Parses `sort=-published_at,title` against `allowed`; `default` is used when absent.

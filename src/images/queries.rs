@@ -4,8 +4,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::Conn;
+use crate::db::paging::{Page, SortKey, apply_sort};
 use crate::db::schema::{articles, authors, images};
-use crate::http::list::{Page, SortKey, apply_sort};
 use crate::images::models::{ImageChanges, ImageRow, NewImage};
 
 pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<ImageRow>> {

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 
 use crate::db::Conn;
 use crate::db::lookup::slug_lookup;
+use crate::db::paging::{Page, SortKey, apply_sort};
 use crate::db::schema::{article_sources, articles, sources};
-use crate::http::list::{Page, SortKey, apply_sort};
 use crate::sources::models::{NewSource, SourceChanges, SourceRow};
 
 slug_lookup!(sources, SourceRow);

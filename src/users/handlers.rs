@@ -15,8 +15,8 @@ use crate::openapi::{
     Unprocessable, UnsupportedMediaType,
 };
 use crate::users::dto::{CreateUser, USER_SORTS, UpdateUser, UserFilters, UserView};
-use crate::users::models::{NewUser, UserChanges, UserRow};
-use crate::users::queries;
+use crate::users::models::UserChanges;
+use crate::users::{queries, service};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -28,18 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 fn not_found(id: i64) -> AppError {
     AppError::NotFound(format!("No user with id {id}."))
-}
-
-/// `author_id` if it names an author, else a `422`.
-fn check_author(conn: &mut db::Conn, author_id: i64) -> Result<i64, AppError> {
-    if crate::authors::queries::existing_ids(conn, &[author_id])?.is_empty() {
-        Err(AppError::invalid(
-            "author_id",
-            format!("no author with id {author_id}"),
-        ))
-    } else {
-        Ok(author_id)
-    }
 }
 
 /// List staff accounts
@@ -122,37 +110,9 @@ pub async fn create_user(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Admin)?;
     let body = body.into_inner()?.validate()?;
-    let row = create(&state, body).await?;
+    let row = service::create(&state, body).await?;
     let view = UserView::try_from(row)?;
     created(&state, "users", view.id, &view)
-}
-
-/// Creates a validated account; shared by the API, the CLI and the start-up bootstrap.
-pub async fn create(state: &AppState, body: CreateUser) -> Result<UserRow, AppError> {
-    let password = body.password.clone();
-    let password_hash = web::block(move || password::hash(&password)).await??;
-    db::write(&state.pool, move |conn| {
-        if queries::email_taken(conn, &body.email, None)? {
-            return Err(AppError::Conflict(format!(
-                "A user with the email {} already exists.",
-                body.email
-            )));
-        }
-        let author_id = body.author_id.map(|a| check_author(conn, a)).transpose()?;
-        let now = db::now();
-        let new = NewUser {
-            email: body.email,
-            display_name: body.display_name.unwrap_or_default(),
-            role: body.role.as_str().to_owned(),
-            author_id,
-            password_hash,
-            disabled: body.disabled,
-            created_at: now,
-            updated_at: now,
-        };
-        Ok(queries::insert(conn, &new)?)
-    })
-    .await
 }
 
 /// Read a staff account
@@ -259,7 +219,7 @@ pub async fn update_user(
             ));
         }
         let author_id = match body.author_id {
-            Some(Some(a)) => Some(Some(check_author(conn, a)?)),
+            Some(Some(a)) => Some(Some(service::check_author(conn, a)?)),
             Some(None) => Some(None),
             None => None,
         };

@@ -4,8 +4,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::Conn;
+use crate::db::paging::{Page, SortKey, apply_sort};
 use crate::db::schema::{sessions, users};
-use crate::http::list::{Page, SortKey, apply_sort};
 use crate::users::models::{NewUser, UserChanges, UserRow};
 
 pub fn find(conn: &mut Conn, id: i64) -> QueryResult<Option<UserRow>> {
