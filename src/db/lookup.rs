@@ -86,3 +86,91 @@ macro_rules! slug_lookup {
 }
 
 pub(crate) use slug_lookup;
+
+/// Defines, in the calling module, what every table that articles link to through a join
+/// table needs: `article_counts` (public articles per row), `used_beyond_drafts`, `insert`,
+/// `update` and `delete` (which touches the articles that lose the link).
+macro_rules! linked_queries {
+    ($table:ident, $row:ty, $new:ty, $changes:ty, $link:ident, $link_col:ident) => {
+        /// Public articles per row, for the rows in `ids`.
+        pub fn article_counts(
+            conn: &mut $crate::db::Conn,
+            ids: &[i64],
+            now: chrono::NaiveDateTime,
+        ) -> diesel::QueryResult<std::collections::HashMap<i64, i64>> {
+            use diesel::prelude::*;
+            use $crate::db::schema::{articles, $link};
+            let rows: Vec<(i64, i64)> = $link::table
+                .inner_join(articles::table)
+                .filter($link::$link_col.eq_any(ids))
+                .filter($crate::articles::queries::public_now!(now))
+                .group_by($link::$link_col)
+                .select(($link::$link_col, diesel::dsl::count_star()))
+                .load(conn)?;
+            Ok(rows.into_iter().collect())
+        }
+
+        /// Whether an article past the draft stage links to `id`.
+        pub fn used_beyond_drafts(
+            conn: &mut $crate::db::Conn,
+            id: i64,
+        ) -> diesel::QueryResult<bool> {
+            use diesel::prelude::*;
+            use $crate::db::schema::{articles, $link};
+            diesel::select(diesel::dsl::exists(
+                $link::table
+                    .inner_join(articles::table)
+                    .filter($link::$link_col.eq(id))
+                    .filter(articles::status.ne("draft")),
+            ))
+            .get_result(conn)
+        }
+
+        pub fn insert(conn: &mut $crate::db::Conn, new: &$new) -> diesel::QueryResult<$row> {
+            use diesel::prelude::*;
+            use $crate::db::schema::$table;
+            diesel::insert_into($table::table)
+                .values(new)
+                .returning(<$row>::as_returning())
+                .get_result(conn)
+        }
+
+        pub fn update(
+            conn: &mut $crate::db::Conn,
+            id: i64,
+            changes: &$changes,
+        ) -> diesel::QueryResult<$row> {
+            use diesel::prelude::*;
+            use $crate::db::schema::$table;
+            diesel::update($table::table.find(id))
+                .set(changes)
+                .returning(<$row>::as_returning())
+                .get_result(conn)
+        }
+
+        /// Deletes the row; articles lose the link (`ON DELETE CASCADE`) and, having changed,
+        /// get a new `updated_at` so that clients syncing by it see them.
+        pub fn delete(
+            conn: &mut $crate::db::Conn,
+            id: i64,
+            now: chrono::NaiveDateTime,
+        ) -> diesel::QueryResult<usize> {
+            use diesel::prelude::*;
+            use $crate::db::schema::{articles, $link, $table};
+            diesel::update(
+                articles::table.filter(
+                    articles::id.eq_any(
+                        $link::table
+                            .filter($link::$link_col.eq(id))
+                            .select($link::article_id),
+                    ),
+                ),
+            )
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+            diesel::delete($table::table.find(id)).execute(conn)
+        }
+    };
+}
+
+pub(crate) use linked_queries;
