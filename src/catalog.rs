@@ -50,6 +50,8 @@ pub trait Catalog: 'static {
     /// The `sort` and `fields` parameters among the filters.
     fn sort_and_fields(filters: &Self::Filters) -> (Option<&str>, Option<&str>);
     fn find(conn: &mut Conn, key: &IdOrSlug) -> diesel::QueryResult<Option<Self::Row>>;
+    /// The rows with these ids, in no particular order.
+    fn by_ids(conn: &mut Conn, ids: &[i64]) -> diesel::QueryResult<Vec<Self::Row>>;
     fn list(
         conn: &mut Conn,
         filters: &Self::Filters,
@@ -112,6 +114,48 @@ fn not_found<C: Catalog>(key: &IdOrSlug) -> AppError {
     AppError::NotFound(format!("No {} `{key}`.", C::NOUN))
 }
 
+/// The views of `rows`, each with its count of public articles: one query for all the counts.
+pub fn views_of<C: Catalog>(
+    conn: &mut Conn,
+    rows: Vec<C::Row>,
+    staff: bool,
+) -> diesel::QueryResult<Vec<C::View>> {
+    let ids: Vec<i64> = rows.iter().map(C::id).collect();
+    let counts = C::article_counts(conn, &ids, db::now())?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let count = counts.get(&C::id(&row)).copied().unwrap_or(0);
+            C::view(row, count, staff)
+        })
+        .collect())
+}
+
+/// The views of the rows with these ids, by id (for embedding): two queries whatever the
+/// number of ids, none when there are none.
+pub fn views_by_id<C: Catalog>(
+    conn: &mut Conn,
+    ids: &[i64],
+    staff: bool,
+) -> diesel::QueryResult<HashMap<i64, C::View>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = C::by_ids(conn, ids)?;
+    let row_ids: Vec<i64> = rows.iter().map(C::id).collect();
+    Ok(row_ids
+        .into_iter()
+        .zip(views_of::<C>(conn, rows, staff)?)
+        .collect())
+}
+
+/// The view of one row, with its count.
+fn view_of<C: Catalog>(conn: &mut Conn, row: C::Row, staff: bool) -> Result<C::View, AppError> {
+    views_of::<C>(conn, vec![row], staff)?
+        .pop()
+        .ok_or_else(|| AppError::internal("a view went missing"))
+}
+
 /// The row named by `key` and its view (with its article count), or a `404`.
 fn load<C: Catalog>(
     conn: &mut Conn,
@@ -119,12 +163,7 @@ fn load<C: Catalog>(
     staff: bool,
 ) -> Result<(C::Row, C::View), AppError> {
     let row = C::find(conn, key)?.ok_or_else(|| not_found::<C>(key))?;
-    let id = C::id(&row);
-    let count = C::article_counts(conn, &[id], db::now())?
-        .get(&id)
-        .copied()
-        .unwrap_or(0);
-    Ok((row.clone(), C::view(row, count, staff)))
+    Ok((row.clone(), view_of::<C>(conn, row, staff)?))
 }
 
 /// `GET /{collection}`.
@@ -142,16 +181,7 @@ pub async fn list<C: Catalog>(
     let staff = user.0.is_some();
     let views = db::read(&state.pool, move |conn| {
         let (rows, total) = C::list(conn, &filters, &sort, page)?;
-        let ids: Vec<i64> = rows.iter().map(C::id).collect();
-        let counts = C::article_counts(conn, &ids, db::now())?;
-        let views: Vec<C::View> = rows
-            .into_iter()
-            .map(|row| {
-                let count = counts.get(&C::id(&row)).copied().unwrap_or(0);
-                C::view(row, count, staff)
-            })
-            .collect();
-        Ok((views, total))
+        Ok((views_of::<C>(conn, rows, staff)?, total))
     })
     .await?;
     let (views, total) = views;
@@ -213,13 +243,8 @@ pub async fn update<C: Catalog>(
         require_edit::<C>(conn, &user, &current)?;
         let body = C::validate_update(body.into_inner()?)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
-        let id = C::id(&current);
         let row = C::update(conn, &current, body)?;
-        let count = C::article_counts(conn, &[id], db::now())?
-            .get(&id)
-            .copied()
-            .unwrap_or(0);
-        Ok(C::view(row, count, true))
+        view_of::<C>(conn, row, true)
     })
     .await?;
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)

@@ -18,7 +18,8 @@ use crate::articles::render::{self, Rendered};
 use crate::articles::search;
 use crate::articles::service::{self, Stored};
 use crate::auth::{AuthUser, MaybeAuthUser, policy};
-use crate::authors::dto::AuthorView;
+use crate::authors::service::Authors;
+use crate::catalog;
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageParams};
@@ -29,9 +30,8 @@ use crate::openapi::{
     Unprocessable, UnsupportedMediaType,
 };
 use crate::slug::IdOrSlug;
-use crate::sources::dto::SourceView;
-use crate::tags::dto::TagView;
-use crate::{authors, sources, tags};
+use crate::sources::service::Sources;
+use crate::tags::service::Tags;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_articles)
@@ -99,30 +99,18 @@ pub fn views(
     let tag_ids = all(|l| &l.tag_ids);
     let source_ids = all(|l| &l.source_ids);
 
-    let mut author_views: HashMap<i64, AuthorView> = HashMap::new();
-    if include.authors && !author_ids.is_empty() {
-        let counts = authors::queries::article_counts(conn, &author_ids, now)?;
-        for row in authors::queries::by_ids(conn, &author_ids)? {
-            let n = counts.get(&row.id).copied().unwrap_or(0);
-            author_views.insert(row.id, AuthorView::new(row, n, with_email));
-        }
-    }
-    let mut tag_views: HashMap<i64, TagView> = HashMap::new();
-    if include.tags && !tag_ids.is_empty() {
-        let counts = tags::queries::article_counts(conn, &tag_ids, now)?;
-        for row in tags::queries::by_ids(conn, &tag_ids)? {
-            let n = counts.get(&row.id).copied().unwrap_or(0);
-            tag_views.insert(row.id, TagView::new(row, n));
-        }
-    }
-    let mut source_views: HashMap<i64, SourceView> = HashMap::new();
-    if include.sources && !source_ids.is_empty() {
-        let counts = sources::queries::article_counts(conn, &source_ids, now)?;
-        for row in sources::queries::by_ids(conn, &source_ids)? {
-            let n = counts.get(&row.id).copied().unwrap_or(0);
-            source_views.insert(row.id, SourceView::new(row, n));
-        }
-    }
+    let author_views = match include.authors {
+        true => catalog::views_by_id::<Authors>(conn, &author_ids, with_email)?,
+        false => HashMap::new(),
+    };
+    let tag_views = match include.tags {
+        true => catalog::views_by_id::<Tags>(conn, &tag_ids, with_email)?,
+        false => HashMap::new(),
+    };
+    let source_views = match include.sources {
+        true => catalog::views_by_id::<Sources>(conn, &source_ids, with_email)?,
+        false => HashMap::new(),
+    };
 
     let mut image_views: HashMap<i64, ImageView> = HashMap::new();
     let image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();

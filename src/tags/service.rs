@@ -52,6 +52,10 @@ impl Catalog for Tags {
         queries::find(conn, key)
     }
 
+    fn by_ids(conn: &mut db::Conn, ids: &[i64]) -> QueryResult<Vec<Self::Row>> {
+        queries::by_ids(conn, ids)
+    }
+
     fn list(
         conn: &mut db::Conn,
         filters: &TagFilters,
