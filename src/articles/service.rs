@@ -53,6 +53,11 @@ pub fn load(conn: &mut Conn, key: &slug::IdOrSlug) -> Result<Option<Stored>, App
     Ok(Some(Stored { row, links }))
 }
 
+/// The `404` for an article that does not exist (or that the caller may not see).
+pub fn not_found(key: &slug::IdOrSlug) -> AppError {
+    AppError::NotFound(format!("No article `{key}`."))
+}
+
 /// The article named by `key` if `user` may see it (else `404`: an article one may not see
 /// does not exist for them).
 pub fn load_visible(
@@ -61,12 +66,11 @@ pub fn load_visible(
     user: Option<&AuthUser>,
     now: NaiveDateTime,
 ) -> Result<Stored, AppError> {
-    let not_found = || AppError::NotFound(format!("No article `{key}`."));
-    let stored = load(conn, key)?.ok_or_else(not_found)?;
+    let stored = load(conn, key)?.ok_or_else(|| not_found(key))?;
     if stored.is_public_at(now) || policy::may_read_unpublished(user, stored.owners()) {
         Ok(stored)
     } else {
-        Err(not_found())
+        Err(not_found(key))
     }
 }
 

@@ -36,10 +36,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// How long the same text on the same article counts as a repeat.
 pub const REPEAT_WINDOW_MINUTES: i64 = 10;
 
-fn article_not_found(key: &IdOrSlug) -> AppError {
-    AppError::NotFound(format!("No article `{key}`."))
-}
-
 fn comment_not_found(id: i64) -> AppError {
     AppError::NotFound(format!("No comment with id {id}."))
 }
@@ -200,7 +196,7 @@ fn comment_to_insert(
     body: Result<NewCommentBody, AppError>,
     now: chrono::NaiveDateTime,
 ) -> Result<NewComment, AppError> {
-    let article = articles::load(conn, key)?.ok_or_else(|| article_not_found(key))?;
+    let article = articles::load(conn, key)?.ok_or_else(|| articles::not_found(key))?;
     if !article.is_public_at(now) {
         return Err(AppError::Forbidden(
             "Comments are open only on published articles.".into(),
