@@ -112,7 +112,12 @@ fn gps_exif() -> Vec<u8> {
 
 /// A 40 × 20 JPEG carrying [`gps_exif`] (so displayed 20 × 40).
 fn jpeg_with_gps() -> Vec<u8> {
-    let jpeg = encode(&picture(40, 20), ImageFormat::Jpeg);
+    jpeg_with_gps_sized(40, 20)
+}
+
+/// A `width` × `height` JPEG carrying [`gps_exif`].
+fn jpeg_with_gps_sized(width: u32, height: u32) -> Vec<u8> {
+    let jpeg = encode(&picture(width, height), ImageFormat::Jpeg);
     let mut exif = b"Exif\0\0".to_vec();
     exif.extend_from_slice(&gps_exif());
     let len = (exif.len() + 2) as u16;
@@ -825,4 +830,23 @@ async fn a_range_request_with_a_matching_etag_is_304() {
         .insert_header(("range", "bytes=0-9"))
         .insert_header(("if-none-match", tag));
     assert_eq!(send(req, None).await.status, 304);
+}
+
+#[actix_web::test]
+async fn renditions_of_a_turned_jpeg_are_turned_too() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    // Stored 400 × 200 with EXIF orientation 6: displayed 200 × 400.
+    let img = upload(&app, &jpeg_with_gps_sized(400, 200), &admin).await;
+    assert_eq!(
+        (img["width"].as_i64(), img["height"].as_i64()),
+        (Some(200), Some(400))
+    );
+    let res = app
+        .get(&format!("/api/v1/images/{}/file?w=160", img["id"]), None)
+        .await;
+    assert_eq!(res.status, 200);
+    let decoded = image::load_from_memory(&res.body).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (160, 320));
+    assert!(!contains(&res.body, SECRET_CAMERA));
 }
