@@ -18,9 +18,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::throttle::SlidingWindow;
 use crate::auth::tokens::{self, TokenKeys};
 use crate::config::{Config, CorsOrigins};
-use crate::db::{self, DbPool};
+use crate::db::{self, Db};
 use crate::error::{AppError, problem_for_bare_errors};
 use crate::http::TrustProxy;
+use crate::http::cache::{ResponseCache, response_cache};
 use crate::http::middleware::{entity_tag, not_modified, request_log};
 use crate::http::routes::{self, RouteTable};
 use crate::images::Media;
@@ -37,7 +38,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub pool: DbPool,
+    pub db: Db,
     pub keys: Arc<TokenKeys>,
     pub login_throttle: Arc<SlidingWindow>,
     /// Comments per client address per hour.
@@ -46,6 +47,10 @@ pub struct AppState {
     pub statements: db::StatementCounter,
     /// Uploaded images and their renditions.
     pub media: Arc<Media>,
+    /// Public answers, kept for as long as the content generation they were made at.
+    pub cache: web::Data<ResponseCache>,
+    /// The full-text index of articles, kept in step with the database in the background.
+    pub search: crate::search::SearchIndex,
 }
 
 /// Failures that stop the service from starting.
@@ -57,11 +62,15 @@ pub enum StartError {
     Secret(#[from] tokens::SecretError),
     #[error("creating the first admin: {0}")]
     Bootstrap(String),
+    #[error("reading the database: {0}")]
+    Read(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
         source: std::io::Error,
     },
+    #[error("search index: {0}")]
+    Search(#[from] crate::search::SearchError),
     #[error("media folder {path}: {source}")]
     Media {
         path: String,
@@ -70,6 +79,9 @@ pub enum StartError {
     #[error("server: {0}")]
     Server(#[from] std::io::Error),
 }
+
+/// Connections that read (one more writes).
+const READERS: u32 = 8;
 
 /// Failed logins allowed per account and per client address within [`LOGIN_WINDOW`].
 pub const LOGIN_FAILURES_ALLOWED: usize = 5;
@@ -80,8 +92,8 @@ impl AppState {
     /// Opens and migrates the database and loads the signing key. Does not touch users.
     pub fn open(config: Config) -> Result<Self, StartError> {
         let statements = db::StatementCounter::default();
-        let pool = db::open_counted_pool(&config.database_path, 8, statements.clone())?;
-        let applied = db::migrate(&pool)?;
+        let db = Db::open(&config.database_path, READERS, statements.clone())?;
+        let applied = db::migrate(&config.database_path)?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
         }
@@ -91,11 +103,28 @@ impl AppState {
             source,
         })?;
         let comments_per_hour = usize::try_from(config.comments_per_hour).unwrap_or(usize::MAX);
+        // The indexer reads through connections of its own: the request pool's statement
+        // counter must not see its background work.
+        // A search index commit changes what searches answer: the cache moves on with it.
+        let generation = db.generation().clone();
+        let search = crate::search::SearchIndex::open(
+            &config.search_dir,
+            db::open_pool(&config.database_path, 2)?,
+            Box::new(move || generation.bump()),
+        );
+        let indexer = search.clone();
+        db.after_commit(Box::new(move || indexer.notify()));
+        let cache = web::Data::new(ResponseCache::new(
+            config.response_cache_bytes,
+            db.generation().clone(),
+        ));
         Ok(Self {
+            search,
+            cache,
             media: Arc::new(Media::new(Box::new(store))),
             keys: Arc::new(TokenKeys::new(&secret)),
             config: Arc::new(config),
-            pool,
+            db,
             login_throttle: Arc::new(SlidingWindow::new(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW)),
             comment_throttle: Arc::new(SlidingWindow::new(
                 comments_per_hour,
@@ -109,8 +138,15 @@ impl AppState {
     /// exists yet.
     pub async fn init(config: Config) -> Result<Self, StartError> {
         let state = Self::open(config)?;
+        state
+            .db
+            .refresh_generation()
+            .await
+            .map_err(|e| StartError::Read(e.to_string()))?;
+        actix_web::rt::spawn(watch_the_clock(state.db.clone()));
+        state.search.start()?;
         if let Some(admin) = state.config.admin.clone() {
-            let count = db::read(&state.pool, |conn| Ok(users::queries::count(conn)?))
+            let count = db::read(&state.db, |conn| Ok(users::queries::count(conn)?))
                 .await
                 .map_err(|e| StartError::Bootstrap(e.to_string()))?;
             if count == 0 {
@@ -131,6 +167,20 @@ impl AppState {
             }
         }
         Ok(state)
+    }
+}
+
+/// Moves the content generation on when a scheduled article falls due (checked every second;
+/// until then the response cache stands aside, so no reader ever gets a stale answer).
+async fn watch_the_clock(db: Db) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if db.generation().is_due(chrono::Utc::now().timestamp())
+            && let Err(e) = db.refresh_generation().await
+        {
+            tracing::warn!(error = %e, "cannot refresh the content generation");
+        }
     }
 }
 
@@ -233,7 +283,9 @@ pub fn app(
     let cors = cors(&state.config.cors_origins);
     let trust_proxy = TrustProxy(state.config.trust_proxy);
 
+    let cache = state.cache.clone();
     app.app_data(web::Data::new(state))
+        .app_data(cache)
         .app_data(web::Data::new(table))
         .app_data(web::Data::new(trust_proxy))
         .app_data(web::PathConfig::default().error_handler(|_, req| {
@@ -259,6 +311,7 @@ pub fn app(
         .wrap(Condition::new(cors_enabled, cors))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(Compress::default())
+        .wrap(from_fn(response_cache))
         .wrap(from_fn(not_modified))
         .wrap(from_fn(request_log))
 }

@@ -50,8 +50,13 @@ pub trait Catalog: 'static {
     /// The `sort` and `fields` parameters among the filters.
     fn sort_and_fields(filters: &Self::Filters) -> (Option<&str>, Option<&str>);
     fn find(conn: &mut Conn, key: &IdOrSlug) -> diesel::QueryResult<Option<Self::Row>>;
-    /// The rows with these ids, in no particular order.
-    fn by_ids(conn: &mut Conn, ids: &[i64]) -> diesel::QueryResult<Vec<Self::Row>>;
+    /// The rows with these ids, in no particular order, each with its count of public
+    /// articles at `now`.
+    fn by_ids_counted(
+        conn: &mut Conn,
+        ids: &[i64],
+        now: NaiveDateTime,
+    ) -> diesel::QueryResult<Vec<(Self::Row, i64)>>;
     fn list(
         conn: &mut Conn,
         filters: &Self::Filters,
@@ -131,7 +136,7 @@ pub fn views_of<C: Catalog>(
         .collect())
 }
 
-/// The views of the rows with these ids, by id (for embedding): two queries whatever the
+/// The views of the rows with these ids, by id (for embedding): one query whatever the
 /// number of ids, none when there are none.
 pub fn views_by_id<C: Catalog>(
     conn: &mut Conn,
@@ -141,11 +146,9 @@ pub fn views_by_id<C: Catalog>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = C::by_ids(conn, ids)?;
-    let row_ids: Vec<i64> = rows.iter().map(C::id).collect();
-    Ok(row_ids
+    Ok(C::by_ids_counted(conn, ids, db::now())?
         .into_iter()
-        .zip(views_of::<C>(conn, rows, staff)?)
+        .map(|(row, count)| (C::id(&row), C::view(row, count, staff)))
         .collect())
 }
 
@@ -179,7 +182,7 @@ pub async fn list<C: Catalog>(
     let sort = list::parse_sort(sort, C::SORTS, C::DEFAULT_SORT)?;
     let fields = list::parse_fields(fields, C::FIELDS)?;
     let staff = user.0.is_some();
-    let views = db::read(&state.pool, move |conn| {
+    let views = db::read(&state.db, move |conn| {
         let (rows, total) = C::list(conn, &filters, &sort, page)?;
         Ok((views_of::<C>(conn, rows, staff)?, total))
     })
@@ -207,7 +210,7 @@ pub async fn get<C: Catalog>(
     let fields = list::parse_fields(params.fields.as_deref(), C::FIELDS)?;
     let key = IdOrSlug::parse(&key);
     let staff = user.0.is_some();
-    let (_, view) = db::read(&state.pool, move |conn| load::<C>(conn, &key, staff)).await?;
+    let (_, view) = db::read(&state.db, move |conn| load::<C>(conn, &key, staff)).await?;
     json_response(StatusCode::OK, &view, fields.as_deref(), read_cache(!staff))
 }
 
@@ -219,10 +222,7 @@ pub async fn create<C: Catalog>(
 ) -> Result<HttpResponse, AppError> {
     C::may_create(&user)?;
     let body = C::validate_create(body.into_inner()?)?;
-    let row = db::write(&state.pool, move |conn| {
-        C::insert(conn, body, Some(user.id))
-    })
-    .await?;
+    let row = db::write(&state.db, move |conn| C::insert(conn, body, Some(user.id))).await?;
     let id = C::id(&row);
     created(&state, C::COLLECTION, id, &C::view(row, 0, true))
 }
@@ -238,7 +238,7 @@ pub async fn update<C: Catalog>(
 ) -> Result<HttpResponse, AppError> {
     let key = IdOrSlug::parse(&key);
     let if_match = etag::if_match(&req);
-    let view = db::write(&state.pool, move |conn| {
+    let view = db::write(&state.db, move |conn| {
         let (current, view) = load::<C>(conn, &key, true)?;
         require_edit::<C>(conn, &user, &current)?;
         let body = C::validate_update(body.into_inner()?)?;
@@ -259,7 +259,7 @@ pub async fn delete<C: Catalog>(
 ) -> Result<HttpResponse, AppError> {
     let key = IdOrSlug::parse(&key);
     let if_match = etag::if_match(&req);
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         let (current, view) = load::<C>(conn, &key, true)?;
         require_edit::<C>(conn, &user, &current)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;

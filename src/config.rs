@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// The shortest password a user may have, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The response cache's budget when `DATELINE_RESPONSE_CACHE_MB` is unset.
+pub const DEFAULT_RESPONSE_CACHE_MB: usize = 16;
 
 /// Where cross-origin requests may come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +77,9 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     /// `DATELINE_MEDIA_DIR`: where uploaded images and renditions live.
     pub media_dir: PathBuf,
+    /// `DATELINE_SEARCH_DIR`: the full-text search index, rebuilt from the database whenever
+    /// it is missing (default: `search` beside the database).
+    pub search_dir: PathBuf,
     /// `DATELINE_ADMIN_EMAIL` + `DATELINE_ADMIN_PASSWORD`.
     pub admin: Option<AdminBootstrap>,
     /// `DATELINE_COMMENTS_PER_HOUR`: comments one client address may post per hour.
@@ -85,6 +90,8 @@ pub struct Config {
     pub trust_proxy: ProxyHeader,
     /// `DATELINE_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `DATELINE_RESPONSE_CACHE_MB`: the response cache's budget in bytes (0: no cache).
+    pub response_cache_bytes: usize,
 }
 
 impl fmt::Debug for Config {
@@ -98,11 +105,13 @@ impl fmt::Debug for Config {
                 &self.jwt_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("media_dir", &self.media_dir)
+            .field("search_dir", &self.search_dir)
             .field("admin", &self.admin)
             .field("comments_per_hour", &self.comments_per_hour)
             .field("cors_origins", &self.cors_origins)
             .field("trust_proxy", &self.trust_proxy)
             .field("log_format", &self.log_format)
+            .field("response_cache_bytes", &self.response_cache_bytes)
             .finish()
     }
 }
@@ -174,20 +183,24 @@ impl Config {
         };
 
         let jwt_secret = get("DATELINE_JWT_SECRET");
-        if let Some(secret) = &jwt_secret {
-            if secret.len() < MIN_JWT_SECRET_BYTES {
-                problems.push(format!(
-                    "DATELINE_JWT_SECRET: is {} bytes; an HMAC key must be at least \
+        if let Some(secret) = &jwt_secret
+            && secret.len() < MIN_JWT_SECRET_BYTES
+        {
+            problems.push(format!(
+                "DATELINE_JWT_SECRET: is {} bytes; an HMAC key must be at least \
                      {MIN_JWT_SECRET_BYTES} bytes so tokens cannot be forged by guessing it \
                      (make one with `openssl rand -hex 32`, or unset it to have one generated)",
-                    secret.len()
-                ));
-            }
+                secret.len()
+            ));
         }
 
         let media_dir = get("DATELINE_MEDIA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("data/media"));
+
+        let search_dir = get("DATELINE_SEARCH_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| folder_of(&database_path).join("search"));
 
         let admin = match (get("DATELINE_ADMIN_EMAIL"), get("DATELINE_ADMIN_PASSWORD")) {
             (None, None) => None,
@@ -288,6 +301,20 @@ impl Config {
             }
         };
 
+        let response_cache_bytes = match get("DATELINE_RESPONSE_CACHE_MB") {
+            None => DEFAULT_RESPONSE_CACHE_MB << 20,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if n <= 4096 => n << 20,
+                _ => {
+                    problems.push(format!(
+                        "DATELINE_RESPONSE_CACHE_MB: `{v}` is not a whole number of megabytes \
+                         from 0 (no cache) to 4096"
+                    ));
+                    0
+                }
+            },
+        };
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -297,20 +324,27 @@ impl Config {
             public_url,
             jwt_secret,
             media_dir,
+            search_dir,
             admin,
             comments_per_hour,
             cors_origins,
             trust_proxy,
             log_format,
+            response_cache_bytes,
         })
     }
 
     /// The folder that holds the database; the generated JWT secret is kept beside it.
     pub fn data_dir(&self) -> &Path {
-        match self.database_path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        }
+        folder_of(&self.database_path)
+    }
+}
+
+/// The folder that holds `file` (`.` for a bare file name).
+fn folder_of(file: &Path) -> &Path {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     }
 }
 
@@ -335,6 +369,7 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.jwt_secret, None);
         assert_eq!(c.media_dir, PathBuf::from("data/media"));
+        assert_eq!(c.search_dir, PathBuf::from("data/search"));
         assert_eq!(c.admin, None);
         assert_eq!(c.comments_per_hour, 20);
         assert_eq!(c.cors_origins, CorsOrigins::None);
@@ -401,6 +436,19 @@ mod tests {
         assert_eq!(c.jwt_secret, None);
         assert_eq!(c.database_path, PathBuf::from("/tmp/x/news.db"));
         assert_eq!(c.data_dir(), Path::new("/tmp/x"));
+        assert_eq!(
+            c.search_dir,
+            PathBuf::from("/tmp/x/search"),
+            "beside the database"
+        );
+        let c = from(&[
+            ("DATABASE_URL", "news.db"),
+            ("DATELINE_SEARCH_DIR", "/srv/idx"),
+        ])
+        .unwrap();
+        assert_eq!(c.search_dir, PathBuf::from("/srv/idx"));
+        let c = from(&[("DATABASE_URL", "news.db")]).unwrap();
+        assert_eq!(c.search_dir, PathBuf::from("./search"));
     }
 
     #[test]

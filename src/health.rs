@@ -35,7 +35,7 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    db::read(&state.pool, |conn| {
+    db::read(&state.db, |conn| {
         diesel::sql_query("SELECT 1").execute(conn)?;
         Ok(())
     })

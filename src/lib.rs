@@ -14,6 +14,7 @@ pub mod health;
 pub mod http;
 pub mod images;
 pub mod openapi;
+pub mod search;
 pub mod seed;
 pub mod slug;
 pub mod sources;

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::articles::models::ArticleRow;
 use crate::authors::dto::AuthorView;
+use crate::db::paging::CountMode;
 use crate::http::json::{double_option, some};
 use crate::images::dto::ImageView;
 use crate::sources::dto::SourceView;
@@ -382,6 +383,16 @@ pub struct ArticleFilters {
     /// `sources`, `feature_image`.
     #[param(example = "authors,tags")]
     pub include: Option<String>,
+    /// Walk the list from here instead of by `page`: an opaque position from
+    /// `meta.next_cursor` or `meta.prev_cursor` (or the `Link` header), valid for the same
+    /// `sort`. Deep pages cost what the first page costs. Not with `page`.
+    pub cursor: Option<String>,
+    /// What `total` costs: `exact` counts every match; `estimate` (the default) counts
+    /// exactly when that is cheap (the public list, one tag's, author's or source's, or up to
+    /// 10,000 matches) and otherwise extrapolates, saying so in `meta.count`; `none` leaves
+    /// `total`, `total_pages` and `X-Total-Count` out.
+    #[param(inline)]
+    pub count: Option<CountMode>,
 }
 
 /// Fields and embeds of a single article.

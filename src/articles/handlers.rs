@@ -12,23 +12,25 @@ use crate::articles::dto::{
     ARTICLE_FIELDS, ARTICLE_INCLUDES, ARTICLE_SORTS, ArticleFilters, ArticleLinks, ArticleParams,
     ArticleStatus, ArticleView, CreateArticle, StatusFilter, UpdateArticle,
 };
+use crate::articles::listing::{self, ListQuery};
 use crate::articles::models::ArticleRow;
-use crate::articles::queries::{self, ListQuery, Scope};
+use crate::articles::queries::{self, Scope};
 use crate::articles::render::{self, Rendered};
-use crate::articles::search;
 use crate::articles::service::{self, Stored};
 use crate::auth::{AuthUser, MaybeAuthUser, policy};
 use crate::authors::service::Authors;
 use crate::catalog;
+use crate::db::paging::{CountMode, Cursor, Page, Total, Window};
 use crate::db::{self, Conn};
 use crate::error::AppError;
-use crate::http::list::{self, ListBody, PageParams};
+use crate::http::list::{self, ListBody, PageMeta, PageParams, TotalKind};
 use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
 use crate::images::dto::ImageView;
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
+use crate::search::TextQuery;
 use crate::slug::IdOrSlug;
 use crate::sources::service::Sources;
 use crate::tags::service::Tags;
@@ -85,7 +87,20 @@ pub fn views(
     now: NaiveDateTime,
 ) -> Result<Vec<ArticleView>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut links = queries::links(conn, &ids)?;
+    let links = queries::links(conn, &ids)?;
+    linked_views(conn, rows, links, include, with_email, public_url, now)
+}
+
+/// [`views`] of rows whose links are already loaded.
+fn linked_views(
+    conn: &mut Conn,
+    rows: Vec<ArticleRow>,
+    mut links: HashMap<i64, ArticleLinks>,
+    include: Include,
+    with_email: bool,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<ArticleView>, AppError> {
     let all = |pick: fn(&ArticleLinks) -> &Vec<i64>| {
         let mut v: Vec<i64> = links
             .values()
@@ -181,8 +196,8 @@ fn given(value: Option<&str>) -> Option<&str> {
     responses(
         (status = 200, description = "One page of articles.", body = ListBody<ArticleView>,
          headers(
-            ("X-Total-Count" = i64, description = "Articles in the whole filtered list."),
-            ("Link" = String, description = "RFC 8288 links: `first`, `prev`, `next`, `last`."),
+            ("X-Total-Count" = i64, description = "Articles in the whole filtered list, when counted exactly (see `count`)."),
+            ("Link" = String, description = "RFC 8288 links: `first`, `prev`, `next` and (when the total is known) `last` by page number; by `cursor` when the page was reached by cursor."),
             ("ETag" = String, description = "Strong entity tag of this page."),
             ("Cache-Control" = String, description = "`public, max-age=60` for anonymous readers, `private, no-store` for staff.")
          )),
@@ -226,13 +241,17 @@ pub async fn list_articles(
     };
     let (include, included) = Include::parse(filters.include.as_deref())?;
     let fields = fields_with(filters.fields.as_deref(), &included)?;
+    // Without the body or its HTML among the fields, their bytes are never read.
+    let light = fields
+        .as_ref()
+        .is_some_and(|f| !f.contains(&"body") && !f.contains(&"body_html"));
     let q = filters
         .q
         .as_deref()
         .map(str::trim)
         .filter(|q| !q.is_empty());
-    let fts = match q.map(search::fts_query).transpose() {
-        Ok(fts) => fts.flatten(),
+    let text = match q.map(TextQuery::parse).transpose() {
+        Ok(text) => text.flatten(),
         Err(why) => return Err(AppError::invalid("q", why)),
     };
     let query = ListQuery {
@@ -244,35 +263,115 @@ pub async fn list_articles(
         dateline: given(filters.dateline.as_deref()).map(str::to_owned),
         published_after: filters.published_after.map(|t| t.naive_utc()),
         published_before: filters.published_before.map(|t| t.naive_utc()),
-        fts,
+        text,
         sort,
         now: db::now(),
     };
+    let window = window(
+        &query,
+        page,
+        paging.page.is_some(),
+        filters.cursor.as_deref(),
+    )?;
+    let count = filters.count.unwrap_or_default();
     let with_email = user.0.is_some();
     let public_url = state.config.public_url.clone();
     // A search with nothing searchable in it (only symbols) finds nothing.
-    let nothing_to_find = q.is_some() && query.fts.is_none();
-    let (views, total) = if nothing_to_find {
-        (Vec::new(), 0)
+    let nothing_to_find = q.is_some() && query.text.is_none();
+    let (views, listing) = if nothing_to_find {
+        (Vec::new(), None)
     } else {
-        db::read(&state.pool, move |conn| {
-            let (rows, total) = queries::list(conn, &query, page)?;
-            Ok((
-                views(conn, rows, include, with_email, &public_url, query.now)?,
-                total,
-            ))
+        let window = window.clone();
+        let search = state.search.clone();
+        db::read(&state.db, move |conn| {
+            let listing = listing::list(conn, &search, &query, &window, count, light)?;
+            let views = views(
+                conn,
+                listing.rows,
+                include,
+                with_email,
+                &public_url,
+                query.now,
+            )?;
+            Ok((views, Some((listing.total, listing.next, listing.prev))))
         })
         .await?
     };
-    list::page_response(
+    let (total, next, prev) = listing.unwrap_or((
+        (count != CountMode::None).then_some(Total {
+            value: 0,
+            exact: true,
+        }),
+        None,
+        None,
+    ));
+    let meta = PageMeta {
+        page: matches!(window, Window::Page(_)).then_some(page.page),
+        per_page: page.per_page,
+        total: total.map(|t| t.value),
+        total_pages: total.map(|t| list::pages(t.value, page.per_page)),
+        count: total.map(|t| {
+            if t.exact {
+                TotalKind::Exact
+            } else {
+                TotalKind::Estimate
+            }
+        }),
+        next_cursor: next.map(|c| c.encode()),
+        prev_cursor: prev.map(|c| c.encode()),
+    };
+    list::meta_response(
         &req,
         &state.config.public_url,
-        page,
-        total,
+        meta,
         views,
         fields.as_deref(),
         read_cache(user.0.is_none()),
     )
+}
+
+/// The slice the request asks for: a page number, or a cursor of this list's sort (`422` for
+/// one that is not, or for both at once).
+fn window(
+    query: &ListQuery,
+    page: Page,
+    page_given: bool,
+    cursor: Option<&str>,
+) -> Result<Window, AppError> {
+    let Some(text) = cursor.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(Window::Page(page));
+    };
+    if page_given {
+        return Err(AppError::invalid(
+            "cursor",
+            "give either `page` or `cursor`, not both",
+        ));
+    }
+    let not_one = || {
+        AppError::invalid(
+            "cursor",
+            "is not a cursor of this list; take one from `meta.next_cursor` or `meta.prev_cursor`",
+        )
+    };
+    let cursor = Cursor::decode(text).ok_or_else(not_one)?;
+    let sort = query.cursor_sort();
+    if cursor.keys.len() != query.cursor_keys() {
+        return Err(not_one());
+    }
+    if cursor.sort != sort {
+        return Err(AppError::invalid(
+            "cursor",
+            format!(
+                "was made for `sort={}`, not for this list's `{sort}`; keep the sort while \
+                 following cursors",
+                cursor.sort
+            ),
+        ));
+    }
+    Ok(Window::Cursor {
+        cursor,
+        per_page: page.per_page,
+    })
 }
 
 /// Read an article
@@ -312,12 +411,14 @@ pub async fn get_article(
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
     let public_url = state.config.public_url.clone();
-    let view = db::read(&state.pool, move |conn| {
+    let view = db::read(&state.db, move |conn| {
         let now = db::now();
         let stored = service::load_visible(conn, &key, user.0.as_ref(), now)?;
-        let mut views = views(
+        let links = HashMap::from([(stored.row.id, stored.links)]);
+        let mut views = linked_views(
             conn,
             vec![stored.row],
+            links,
             include,
             !anonymous,
             &public_url,
@@ -382,7 +483,7 @@ pub async fn create_article(
     body: Json<CreateArticle>,
 ) -> Result<HttpResponse, AppError> {
     let (change, rendered) = prepare(body.into_inner().map(UpdateArticle::from)).await?;
-    let view = db::write(&state.pool, move |conn| {
+    let view = db::write(&state.db, move |conn| {
         let now = db::now();
         let stored = service::save(conn, Some(&user), None, change, rendered, now)?;
         Ok(ArticleView::new(stored.row, stored.links, now))
@@ -432,12 +533,12 @@ pub async fn update_article(
     // Who may edit is settled before any work is spent on the body (rendering is not free),
     // and settled again inside the write, where it counts.
     let (k, u) = (key.clone(), user.clone());
-    db::read(&state.pool, move |conn| {
+    db::read(&state.db, move |conn| {
         may_edit(conn, &k, &u, db::now()).map(|_| ())
     })
     .await?;
     let prepared = prepare(body.into_inner()).await;
-    let view = db::write(&state.pool, move |conn| {
+    let view = db::write(&state.db, move |conn| {
         let now = db::now();
         let current = may_edit(conn, &key, &user, now)?;
         let (change, rendered) = prepared?;
@@ -477,7 +578,7 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, AppError> {
     let key = IdOrSlug::parse(&key);
     let if_match = etag::if_match(&req);
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         let now = db::now();
         let current = may_edit(conn, &key, &user, now)?;
         let before = ArticleView::new(current.row.clone(), current.links.clone(), now);

@@ -4,6 +4,7 @@
 
 pub mod dto;
 pub mod handlers;
+pub mod listing;
 pub mod models;
 pub mod queries;
 pub mod render;

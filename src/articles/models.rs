@@ -19,6 +19,9 @@ pub struct ArticleRow {
     pub dateline: Option<String>,
     pub status: String,
     pub published_at: Option<NaiveDateTime>,
+    /// When the article is public: `published_at` while published or scheduled, else `None`
+    /// (a column the database derives).
+    pub visible_at: Option<NaiveDateTime>,
     pub word_count: i32,
     pub reading_time_minutes: i32,
     pub comments_enabled: bool,

@@ -1,35 +1,16 @@
-//! Database access for articles: the filtered, sorted, searched list; lookups; the links to
-//! authors, tags and sources, loaded a page at a time.
+//! Database access for articles: lookups, writes, and the links to authors, tags and
+//! sources, loaded a page at a time. (The list itself is `articles::listing`.)
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Double, Text};
 
-use crate::articles::dto::{ArticleLinks, StatusFilter};
+use crate::articles::dto::ArticleLinks;
 use crate::articles::models::{ArticleFields, ArticleRow, NewArticle};
 use crate::db::Conn;
 use crate::db::lookup::slug_lookup;
-use crate::db::paging::{Page, SortKey, apply_sort};
-use crate::db::schema::{
-    article_authors, article_sources, article_tags, articles, authors, sources, tags,
-};
-use crate::slug::IdOrSlug;
-
-/// The condition "this article is public at `$now`": published, or scheduled and due.
-/// Decided by time in the query, so a scheduled article goes public by itself.
-macro_rules! public_now {
-    ($now:expr) => {
-        $crate::db::schema::articles::status.eq("published").or(
-            $crate::db::schema::articles::status
-                .eq("scheduled")
-                .and($crate::db::schema::articles::published_at.le($now)),
-        )
-    };
-}
-pub(crate) use public_now;
+use crate::db::schema::{article_authors, article_sources, article_tags, articles};
 
 slug_lookup!(articles, ArticleRow);
 
@@ -45,141 +26,6 @@ pub enum Scope {
         user_id: i64,
         author_id: Option<i64>,
     },
-}
-
-/// Everything that narrows and orders the list.
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    pub scope: Scope,
-    pub status: StatusFilter,
-    pub author: Option<IdOrSlug>,
-    pub tag: Option<IdOrSlug>,
-    pub source: Option<IdOrSlug>,
-    pub dateline: Option<String>,
-    pub published_after: Option<NaiveDateTime>,
-    pub published_before: Option<NaiveDateTime>,
-    /// An FTS5 expression (see `search::fts_query`).
-    pub fts: Option<String>,
-    /// Explicit sort keys; empty means relevance when searching, else `-published_at`.
-    pub sort: Vec<SortKey>,
-    pub now: NaiveDateTime,
-}
-
-fn filtered(q: &ListQuery) -> articles::BoxedQuery<'static, diesel::sqlite::Sqlite> {
-    let now = q.now;
-    let mut query = articles::table.into_boxed();
-    query = match q.scope {
-        Scope::Public => query.filter(public_now!(now)),
-        Scope::All => query,
-        Scope::Own { user_id, author_id } => query.filter(
-            public_now!(now)
-                .or(articles::created_by.eq(user_id))
-                .or(articles::id.eq_any(
-                    article_authors::table
-                        .filter(article_authors::author_id.eq(author_id.unwrap_or(-1)))
-                        .select(article_authors::article_id),
-                )),
-        ),
-    };
-    query = match q.status {
-        StatusFilter::Published => query.filter(public_now!(now)),
-        StatusFilter::Draft => query.filter(articles::status.eq("draft")),
-        StatusFilter::Archived => query.filter(articles::status.eq("archived")),
-        StatusFilter::Scheduled => query
-            .filter(articles::status.eq("scheduled"))
-            .filter(articles::published_at.gt(now)),
-        StatusFilter::Any => query,
-    };
-    if let Some(key) = &q.author {
-        query = query.filter(
-            articles::id.eq_any(
-                article_authors::table
-                    .inner_join(authors::table)
-                    .filter(
-                        authors::id
-                            .eq(key.id().unwrap_or(-1))
-                            .or(authors::slug.eq(key.slug().to_owned())),
-                    )
-                    .select(article_authors::article_id),
-            ),
-        );
-    }
-    if let Some(key) = &q.tag {
-        query = query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .inner_join(tags::table)
-                    .filter(
-                        tags::id
-                            .eq(key.id().unwrap_or(-1))
-                            .or(tags::slug.eq(key.slug().to_owned())),
-                    )
-                    .select(article_tags::article_id),
-            ),
-        );
-    }
-    if let Some(key) = &q.source {
-        query = query.filter(
-            articles::id.eq_any(
-                article_sources::table
-                    .inner_join(sources::table)
-                    .filter(
-                        sources::id
-                            .eq(key.id().unwrap_or(-1))
-                            .or(sources::slug.eq(key.slug().to_owned())),
-                    )
-                    .select(article_sources::article_id),
-            ),
-        );
-    }
-    if let Some(dateline) = &q.dateline {
-        query = query.filter(articles::dateline.eq(dateline.clone()));
-    }
-    if let Some(after) = q.published_after {
-        query = query.filter(articles::published_at.ge(after));
-    }
-    if let Some(before) = q.published_before {
-        query = query.filter(articles::published_at.lt(before));
-    }
-    if let Some(fts) = &q.fts {
-        query = query.filter(
-            sql::<Bool>("articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
-                .bind::<Text, _>(fts.clone())
-                .sql(")"),
-        );
-    }
-    query
-}
-
-/// One page of the list, and the total.
-pub fn list(conn: &mut Conn, q: &ListQuery, page: Page) -> QueryResult<(Vec<ArticleRow>, i64)> {
-    let total = filtered(q).select(count_star()).first(conn)?;
-    let mut query = filtered(q).select(ArticleRow::as_select());
-    query = match (&q.fts, q.sort.is_empty()) {
-        (Some(fts), true) => query
-            .then_order_by(
-                sql::<Double>(
-                    "(SELECT bm25(articles_fts, 10.0, 5.0, 3.0, 1.0) FROM articles_fts \
-                     WHERE articles_fts.rowid = articles.id AND articles_fts MATCH ",
-                )
-                .bind::<Text, _>(fts.clone())
-                .sql(")"),
-            )
-            .then_order_by(articles::published_at.desc()),
-        (_, true) => query.then_order_by(articles::published_at.desc()),
-        (_, false) => apply_sort!(query, &q.sort, {
-            "published_at" => articles::published_at,
-            "updated_at" => articles::updated_at,
-            "created_at" => articles::created_at,
-            "title" => articles::title,
-        }),
-    };
-    let rows = query
-        .then_order_by(articles::id.desc())
-        .limit(page.limit())
-        .offset(page.offset())
-        .load(conn)?;
-    Ok((rows, total))
 }
 
 /// The byline, tags and sources of each article in `ids`, in order: three queries whatever
@@ -216,15 +62,31 @@ pub fn links(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, ArticleLi
     Ok(map)
 }
 
-/// Replaces an article's byline, tags and sources (each in the given order).
-pub fn set_links(conn: &mut Conn, article_id: i64, links: &ArticleLinks) -> QueryResult<()> {
-    let position = |i: usize| i32::try_from(i).unwrap_or(i32::MAX);
+/// Replaces an article's byline, tags and sources (each in the given order). `visible_at` is
+/// the article's own, which each link carries (see the `read_paths` migration).
+pub fn set_links(
+    conn: &mut Conn,
+    article_id: i64,
+    visible_at: Option<NaiveDateTime>,
+    links: &ArticleLinks,
+) -> QueryResult<()> {
     diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article_id)))
         .execute(conn)?;
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
         .execute(conn)?;
     diesel::delete(article_sources::table.filter(article_sources::article_id.eq(article_id)))
         .execute(conn)?;
+    insert_links(conn, article_id, visible_at, links)
+}
+
+/// Adds the links of a new article (see [`set_links`]).
+pub fn insert_links(
+    conn: &mut Conn,
+    article_id: i64,
+    visible_at: Option<NaiveDateTime>,
+    links: &ArticleLinks,
+) -> QueryResult<()> {
+    let position = |i: usize| i32::try_from(i).unwrap_or(i32::MAX);
     if !links.author_ids.is_empty() {
         let rows: Vec<_> = links
             .author_ids
@@ -235,6 +97,7 @@ pub fn set_links(conn: &mut Conn, article_id: i64, links: &ArticleLinks) -> Quer
                     article_authors::article_id.eq(article_id),
                     article_authors::author_id.eq(*id),
                     article_authors::position.eq(position(i)),
+                    article_authors::visible_at.eq(visible_at),
                 )
             })
             .collect();
@@ -252,6 +115,7 @@ pub fn set_links(conn: &mut Conn, article_id: i64, links: &ArticleLinks) -> Quer
                     article_tags::article_id.eq(article_id),
                     article_tags::tag_id.eq(*id),
                     article_tags::position.eq(position(i)),
+                    article_tags::visible_at.eq(visible_at),
                 )
             })
             .collect();
@@ -269,6 +133,7 @@ pub fn set_links(conn: &mut Conn, article_id: i64, links: &ArticleLinks) -> Quer
                     article_sources::article_id.eq(article_id),
                     article_sources::source_id.eq(*id),
                     article_sources::position.eq(position(i)),
+                    article_sources::visible_at.eq(visible_at),
                 )
             })
             .collect();

@@ -1,33 +1,51 @@
-//! Turns what a reader types into a safe FTS5 query.
+//! Reads what a reader types into the search box (`q=`) as a list of terms.
 //!
-//! Supported: words (stemmed by the index's porter tokenizer, so `militant` finds
-//! `militants`), `"quoted phrases"`, `prefix*`, and `-word` to exclude. Everything else is
-//! taken literally: every term is quoted, so no input can be an FTS5 syntax error.
+//! Supported: words (matched by their stem, so `militant` finds `militants`), `"quoted
+//! phrases"`, `prefix*`, and `-word` / `-"phrase"` to exclude. Everything else is taken
+//! literally: no character has a meaning beyond these, so no input can be a syntax error of
+//! whatever engine runs the search (see `crate::search`, which turns the terms into index
+//! queries without ever parsing text again).
 
-/// One piece of a search.
+/// One thing a search asks for (or, in [`Search::unwanted`], excludes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Term {
-    Word {
-        text: String,
-        prefix: bool,
-        exclude: bool,
-    },
-    Phrase {
-        text: String,
-        exclude: bool,
-    },
+pub enum Term {
+    /// A word; `prefix` when it ended with `*` (`shelt*`). The text may still hold
+    /// punctuation (`body:x`), which the index's tokenizer splits into a phrase.
+    Word { text: String, prefix: bool },
+    /// The words of a `"quoted phrase"`, in order.
+    Phrase { text: String },
 }
 
-fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+impl Term {
+    /// The term's text, without quotes or `*`.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Word { text, .. } | Self::Phrase { text } => text,
+        }
+    }
 }
 
-/// Whether FTS5's unicode61 tokenizer would find at least one token in `text`.
+/// A parsed search: every wanted term must match, no unwanted one may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// Never empty: a search that wants nothing is no search (see [`parse`]).
+    pub wanted: Vec<Term>,
+    pub unwanted: Vec<Term>,
+}
+
+/// The longest search accepted, in characters.
+pub const MAX_CHARS: usize = 500;
+/// The most terms a search may hold.
+pub const MAX_TERMS: usize = 32;
+
+/// Whether a tokenizer that splits on everything but letters and digits (FTS5's unicode61,
+/// tantivy's simple tokenizer) would find at least one token in `text`.
 fn has_token(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
 }
 
-fn terms(input: &str) -> Vec<Term> {
+/// Splits `input` into `(term, excluded)` pairs, dropping terms without a letter or digit.
+fn terms(input: &str) -> Vec<(Term, bool)> {
     let clean: String = input
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -50,7 +68,7 @@ fn terms(input: &str) -> Vec<Term> {
             let text = quoted[..end].trim().to_owned();
             rest = quoted.get(end + 1..).unwrap_or("");
             if has_token(&text) {
-                terms.push(Term::Phrase { text, exclude });
+                terms.push((Term::Phrase { text }, exclude));
             }
         } else {
             let end = body.find(char::is_whitespace).unwrap_or(body.len());
@@ -59,26 +77,17 @@ fn terms(input: &str) -> Vec<Term> {
             let prefix = word.ends_with('*') && word.len() > 1;
             let text = word.trim_end_matches('*').to_owned();
             if has_token(&text) {
-                terms.push(Term::Word {
-                    text,
-                    prefix,
-                    exclude,
-                });
+                terms.push((Term::Word { text, prefix }, exclude));
             }
         }
     }
     terms
 }
 
-/// The longest search accepted, in characters.
-pub const MAX_CHARS: usize = 500;
-/// The most terms a search may hold.
-pub const MAX_TERMS: usize = 32;
-
-/// The FTS5 `MATCH` expression for `input`: `Ok(None)` when it holds nothing searchable
-/// (every term excluded, or without a letter or digit), `Err` (why) when it is longer than
-/// [`MAX_CHARS`] or has more than [`MAX_TERMS`] terms.
-pub fn fts_query(input: &str) -> Result<Option<String>, String> {
+/// Reads `input`: `Ok(None)` when it holds nothing searchable (every term excluded, or
+/// without a letter or digit), `Err` (why) when it is longer than [`MAX_CHARS`] or has more
+/// than [`MAX_TERMS`] terms.
+pub fn parse(input: &str) -> Result<Option<Search>, String> {
     if input.chars().count() > MAX_CHARS {
         return Err(format!("must be at most {MAX_CHARS} characters"));
     }
@@ -86,32 +95,14 @@ pub fn fts_query(input: &str) -> Result<Option<String>, String> {
     if terms.len() > MAX_TERMS {
         return Err(format!("may hold at most {MAX_TERMS} words and phrases"));
     }
-    let render = |t: &Term| match t {
-        Term::Word { text, prefix, .. } => {
-            if *prefix {
-                format!("{}*", quote(text))
-            } else {
-                quote(text)
-            }
-        }
-        Term::Phrase { text, .. } => quote(text),
-    };
-    let excluded = |t: &Term| {
-        matches!(
-            t,
-            Term::Word { exclude: true, .. } | Term::Phrase { exclude: true, .. }
-        )
-    };
-    let wanted: Vec<String> = terms.iter().filter(|t| !excluded(t)).map(render).collect();
+    let (unwanted, wanted): (Vec<_>, Vec<_>) = terms.into_iter().partition(|(_, ex)| *ex);
     if wanted.is_empty() {
         return Ok(None);
     }
-    let unwanted: Vec<String> = terms.iter().filter(|t| excluded(t)).map(render).collect();
-    // One NOT over an OR list keeps the expression shallow however many words are excluded.
-    Ok(Some(if unwanted.is_empty() {
-        format!("({})", wanted.join(" "))
-    } else {
-        format!("({}) NOT ({})", wanted.join(" "), unwanted.join(" OR "))
+    let strip = |v: Vec<(Term, bool)>| v.into_iter().map(|(t, _)| t).collect();
+    Ok(Some(Search {
+        wanted: strip(wanted),
+        unwanted: strip(unwanted),
     }))
 }
 
@@ -119,66 +110,80 @@ pub fn fts_query(input: &str) -> Result<Option<String>, String> {
 mod tests {
     use super::*;
 
-    fn q(input: &str) -> Option<String> {
-        fts_query(input).unwrap()
+    fn word(text: &str) -> Term {
+        Term::Word {
+            text: text.into(),
+            prefix: false,
+        }
+    }
+
+    fn phrase(text: &str) -> Term {
+        Term::Phrase { text: text.into() }
+    }
+
+    fn p(input: &str) -> Option<Search> {
+        parse(input).unwrap()
+    }
+
+    fn exclusions(n: usize) -> String {
+        (0..n)
+            .map(|n| format!("-x{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     #[test]
     fn words_phrases_prefixes_and_exclusions() {
+        let s = p(r#"militant "black stain" hawi* -syria -"air strike""#).unwrap();
         assert_eq!(
-            q("militant Qaim").as_deref(),
-            Some(r#"("militant" "Qaim")"#)
+            s.wanted,
+            [
+                word("militant"),
+                phrase("black stain"),
+                Term::Word {
+                    text: "hawi".into(),
+                    prefix: true
+                }
+            ]
         );
-        assert_eq!(
-            q(r#""black stain" anbar"#).as_deref(),
-            Some(r#"("black stain" "anbar")"#)
-        );
-        assert_eq!(q("hawi*").as_deref(), Some(r#"("hawi"*)"#));
-        assert_eq!(
-            q("qaim -syria").as_deref(),
-            Some(r#"("qaim") NOT ("syria")"#)
-        );
+        assert_eq!(s.unwanted, [word("syria"), phrase("air strike")]);
     }
 
     #[test]
-    fn many_exclusions_stay_shallow_and_limits_hold() {
+    fn limits_hold_and_count_exclusions_too() {
+        assert!(parse(&format!("qaim {}", exclusions(31))).is_ok());
         assert_eq!(
-            q("qaim -a -b").as_deref(),
-            Some(r#"("qaim") NOT ("a" OR "b")"#)
+            parse(&format!("qaim {}", exclusions(32))).unwrap_err(),
+            "may hold at most 32 words and phrases"
         );
-        let many = format!(
-            "qaim {}",
-            (0..31)
-                .map(|n| format!("-x{n}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+        assert_eq!(
+            parse(&"a".repeat(501)).unwrap_err(),
+            "must be at most 500 characters"
         );
-        assert!(fts_query(&many).is_ok());
-        let too_many = format!(
-            "qaim {}",
-            (0..32)
-                .map(|n| format!("-x{n}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        assert!(fts_query(&too_many).is_err());
-        assert!(fts_query(&"a".repeat(501)).is_err());
+        assert!(parse(&"a".repeat(500)).is_ok());
     }
 
     #[test]
-    fn hostile_input_stays_quoted() {
-        assert_eq!(q("\0").as_deref(), None);
-        assert_eq!(q("").as_deref(), None);
-        assert_eq!(q("   *** ()").as_deref(), None);
-        assert_eq!(q("-syria").as_deref(), None);
+    fn nothing_wanted_is_no_search() {
+        for input in ["\0", "", "   *** ()", "-syria", "-\"x y\" -z", "\"\"", "*"] {
+            assert_eq!(p(input), None, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_input_is_taken_literally() {
+        let s = p(r#"a" OR body:x NEAR( "#).unwrap();
         assert_eq!(
-            q(r#"a" OR body:x NEAR( "#).as_deref(),
-            Some(r#"("a""" "OR" "body:x" "NEAR(")"#)
+            s.wanted,
+            [word("a\""), word("OR"), word("body:x"), word("NEAR(")]
         );
-        assert_eq!(
-            q(r#"say "unclosed phrase"#).as_deref(),
-            Some(r#"("say" "unclosed phrase")"#)
-        );
-        assert_eq!(q("x\"y").as_deref(), Some(r#"("x""y")"#));
+        let s = p(r#"say "unclosed phrase"#).unwrap();
+        assert_eq!(s.wanted, [word("say"), phrase("unclosed phrase")]);
+        // A lone dash or a dash before punctuation is no exclusion: `-(x` wants `(x`.
+        let s = p("qaim - -(x").unwrap();
+        assert_eq!(s.wanted, [word("qaim"), word("-(x")]);
+        assert!(s.unwanted.is_empty());
+        // Control characters separate words.
+        assert_eq!(p("a\0b").unwrap().wanted, [word("a"), word("b")]);
     }
 }

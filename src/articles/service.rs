@@ -232,10 +232,10 @@ pub fn save(
             &sources::queries::existing_ids(conn, ids)?,
         );
     }
-    if let Some(Some(image)) = change.feature_image_id {
-        if !crate::images::queries::exists(conn, image)? {
-            errors.add("feature_image_id", format!("no image with id {image}"));
-        }
+    if let Some(Some(image)) = change.feature_image_id
+        && !crate::images::queries::exists(conn, image)?
+    {
+        errors.add("feature_image_id", format!("no image with id {image}"));
     }
 
     // The status workflow and its date.
@@ -365,8 +365,10 @@ pub fn save(
             },
         )?,
     };
-    if current.is_none_or(|c| c.links != links) {
-        queries::set_links(conn, row.id, &links)?;
+    match current {
+        None => queries::insert_links(conn, row.id, row.visible_at, &links)?,
+        Some(c) if c.links != links => queries::set_links(conn, row.id, row.visible_at, &links)?,
+        Some(_) => {}
     }
     Ok(Stored { row, links })
 }

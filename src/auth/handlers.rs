@@ -90,7 +90,7 @@ pub async fn login(
     }
 
     let email = body.email.trim().to_lowercase();
-    let row = db::read(&state.pool, move |conn| {
+    let row = db::read(&state.db, move |conn| {
         Ok(users::find_by_email(conn, &email)?)
     })
     .await?;
@@ -114,7 +114,7 @@ pub async fn login(
     let refresh_token = tokens::new_refresh_token()?;
     let token_hash = tokens::hash_refresh_token(&refresh_token);
     let user_id = user.id;
-    let session_id = db::write(&state.pool, move |conn| {
+    let session_id = db::write(&state.db, move |conn| {
         let now = db::now();
         queries::prune_sessions(conn, now)?;
         Ok(queries::open_session(conn, user_id, &token_hash, now)?)
@@ -150,7 +150,7 @@ pub async fn refresh(
     let old_hash = tokens::hash_refresh_token(body.refresh_token.trim());
     let refresh_token = tokens::new_refresh_token()?;
     let new_hash = tokens::hash_refresh_token(&refresh_token);
-    let outcome = db::write(&state.pool, move |conn| {
+    let outcome = db::write(&state.db, move |conn| {
         Ok(queries::rotate(conn, &old_hash, &new_hash, db::now())?)
     })
     .await?;
@@ -183,7 +183,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
     let session_id = user.session_id;
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         Ok(queries::end_session(conn, session_id, db::now())?)
     })
     .await?;
@@ -206,7 +206,7 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
     let id = user.id;
-    let row = db::read(&state.pool, move |conn| Ok(users::find(conn, id)?))
+    let row = db::read(&state.db, move |conn| Ok(users::find(conn, id)?))
         .await?
         .ok_or_else(|| AppError::InvalidToken("This account no longer exists.".into()))?;
     json_response(

@@ -129,7 +129,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
         .parse()
         .map_err(|_| AppError::InvalidToken("The access token is not valid.".into()))?;
     let session_id = claims.sid;
-    let row: Option<UserRow> = db::read(&state.pool, move |conn| {
+    let row: Option<UserRow> = db::read(&state.db, move |conn| {
         Ok(queries::active_user(conn, user_id, session_id, db::now())?)
     })
     .await?;

@@ -34,10 +34,10 @@ impl SlidingWindow {
         let mut events = self.lock();
         let mut wait = None;
         for key in keys {
-            if let Some(queue) = events.get_mut(*key) {
-                if let Some(w) = self.prune_and_wait(queue, now) {
-                    wait = wait.max(Some(w));
-                }
+            if let Some(queue) = events.get_mut(*key)
+                && let Some(w) = self.prune_and_wait(queue, now)
+            {
+                wait = wait.max(Some(w));
             }
         }
         if let Some(w) = wait {

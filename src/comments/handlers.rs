@@ -78,7 +78,7 @@ pub async fn list_comments(
     let page = paging.validate()?;
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
-    let (rows, total) = db::read(&state.pool, move |conn| {
+    let (rows, total) = db::read(&state.db, move |conn| {
         let article = articles::load_visible(conn, &key, user.0.as_ref(), db::now())?;
         Ok(queries::public_page(conn, article.row.id, page)?)
     })
@@ -137,16 +137,16 @@ pub async fn post_comment(
         .0
         .is_none()
         .then(|| format!("comment:{}", http::client_addr(&req)));
-    if let Some(k) = &throttle_key {
-        if let Err(retry_after) = state.comment_throttle.try_acquire(&[k]) {
-            return Err(AppError::TooManyRequests {
-                detail: format!(
-                    "This address has posted its {} comments for the hour; try again in {retry_after} seconds.",
-                    state.config.comments_per_hour
-                ),
-                retry_after,
-            });
-        }
+    if let Some(k) = &throttle_key
+        && let Err(retry_after) = state.comment_throttle.try_acquire(&[k])
+    {
+        return Err(AppError::TooManyRequests {
+            detail: format!(
+                "This address has posted its {} comments for the hour; try again in {retry_after} seconds.",
+                state.config.comments_per_hour
+            ),
+            retry_after,
+        });
     }
     let staff = user.0.clone();
     let body = body.into_inner();
@@ -154,14 +154,14 @@ pub async fn post_comment(
     // write lock; the write checks again (things may have changed) and inserts.
     let checked = {
         let (key, staff, body) = (key.clone(), staff.clone(), body.clone());
-        db::read(&state.pool, move |conn| {
+        db::read(&state.db, move |conn| {
             comment_to_insert(conn, &key, staff.as_ref(), body, db::now()).map(|_| ())
         })
         .await
     };
     let posted = match checked {
         Ok(()) => {
-            db::write(&state.pool, move |conn| {
+            db::write(&state.db, move |conn| {
                 let new = comment_to_insert(conn, &key, staff.as_ref(), body, db::now())?;
                 Ok(queries::insert(conn, &new)?)
             })
@@ -291,7 +291,7 @@ pub async fn moderation_queue(
     let page = paging.validate()?;
     let status = filters.status.unwrap_or(CommentStatus::Pending);
     let article = filters.article.as_deref().map(IdOrSlug::parse);
-    let (rows, total) = db::read(&state.pool, move |conn| {
+    let (rows, total) = db::read(&state.db, move |conn| {
         let article_id = match &article {
             Some(key) => match crate::articles::queries::find(conn, key)? {
                 Some(row) => Some(row.id),
@@ -339,7 +339,7 @@ pub async fn get_comment(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Editor)?;
     let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
+    let row = db::read(&state.db, move |conn| Ok(queries::find(conn, id)?))
         .await?
         .ok_or_else(|| comment_not_found(id))?;
     json_response(
@@ -386,7 +386,7 @@ pub async fn moderate_comment(
     let status = CommentStatus::from(body.into_inner()?.status);
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
-    let row = db::write(&state.pool, move |conn| {
+    let row = db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| comment_not_found(id))?;
         etag::check_if_match(
             if_match.as_deref(),
@@ -434,7 +434,7 @@ pub async fn delete_comment(
     user.require(Role::Editor)?;
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| comment_not_found(id))?;
         etag::check_if_match(
             if_match.as_deref(),

@@ -35,11 +35,13 @@ macro_rules! slug_lookup {
         ) -> diesel::QueryResult<Vec<String>> {
             use diesel::prelude::*;
             use $crate::db::schema::$table;
+            // `base-…` as a range of the slug index (`-` + 1 is `.`), not a LIKE that would
+            // read every slug.
             $table::table
                 .filter(
-                    $table::slug
-                        .eq(base)
-                        .or($table::slug.like(format!("{base}-%"))),
+                    $table::slug.eq(base).or($table::slug
+                        .gt(format!("{base}-"))
+                        .and($table::slug.lt(format!("{base}.")))),
                 )
                 .select($table::slug)
                 .load(conn)
@@ -58,16 +60,6 @@ macro_rules! slug_lookup {
                 query = query.filter($table::id.ne(id));
             }
             diesel::select(diesel::dsl::exists(query)).get_result(conn)
-        }
-
-        /// The rows with these ids (in no particular order).
-        pub fn by_ids(conn: &mut $crate::db::Conn, ids: &[i64]) -> diesel::QueryResult<Vec<$row>> {
-            use diesel::prelude::*;
-            use $crate::db::schema::$table;
-            $table::table
-                .filter($table::id.eq_any(ids))
-                .select(<$row>::as_select())
-                .load(conn)
         }
 
         /// Those of `ids` that name a row.
@@ -92,22 +84,61 @@ pub(crate) use slug_lookup;
 /// `update` and `delete` (which touches the articles that lose the link).
 macro_rules! linked_queries {
     ($table:ident, $row:ty, $new:ty, $changes:ty, $link:ident, $link_col:ident) => {
-        /// Public articles per row, for the rows in `ids`.
+        /// Public articles per row, for the rows in `ids`: the row's count of published or
+        /// scheduled articles (kept by triggers) less its scheduled ones not yet due at `now`
+        /// (a short range of the link's visibility index), so no count walks the archive.
         pub fn article_counts(
             conn: &mut $crate::db::Conn,
             ids: &[i64],
             now: chrono::NaiveDateTime,
         ) -> diesel::QueryResult<std::collections::HashMap<i64, i64>> {
             use diesel::prelude::*;
-            use $crate::db::schema::{articles, $link};
-            let rows: Vec<(i64, i64)> = $link::table
-                .inner_join(articles::table)
-                .filter($link::$link_col.eq_any(ids))
-                .filter($crate::articles::queries::public_now!(now))
-                .group_by($link::$link_col)
-                .select(($link::$link_col, diesel::dsl::count_star()))
+            use $crate::db::schema::$table;
+            let rows: Vec<(i64, i64)> = $table::table
+                .filter($table::id.eq_any(ids))
+                .select(($table::id, public_count(now)))
                 .load(conn)?;
             Ok(rows.into_iter().collect())
+        }
+
+        /// The rows with these ids (in no particular order), each with its count of public
+        /// articles (see [`article_counts`]): one query.
+        pub fn by_ids_counted(
+            conn: &mut $crate::db::Conn,
+            ids: &[i64],
+            now: chrono::NaiveDateTime,
+        ) -> diesel::QueryResult<Vec<($row, i64)>> {
+            use diesel::prelude::*;
+            use $crate::db::schema::$table;
+            $table::table
+                .filter($table::id.eq_any(ids))
+                .select((<$row>::as_select(), public_count(now)))
+                .load(conn)
+        }
+
+        /// The expression of a row's public articles at `now`.
+        #[allow(clippy::type_complexity)]
+        fn public_count(
+            now: chrono::NaiveDateTime,
+        ) -> diesel::expression::SqlLiteral<
+            diesel::sql_types::BigInt,
+            diesel::expression::UncheckedBind<
+                diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
+                diesel::dsl::AsExprOf<chrono::NaiveDateTime, diesel::sql_types::Timestamp>,
+            >,
+        > {
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(concat!(
+                stringify!($table),
+                ".listed_count - (SELECT count(*) FROM ",
+                stringify!($link),
+                " l WHERE l.",
+                stringify!($link_col),
+                " = ",
+                stringify!($table),
+                ".id AND l.visible_at > "
+            ))
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .sql(")")
         }
 
         /// Whether an article past the draft stage links to `id`.

@@ -2,23 +2,26 @@
 //! migrations, and the two helpers every handler uses to reach the database off the async
 //! threads ([`read`] and [`write`]).
 
+pub mod generation;
 pub mod lookup;
 pub mod paging;
 pub mod schema;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::web;
 use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::RunQueryDsl;
 use diesel::connection::{Connection, Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::AppError;
+pub use generation::Generation;
 
 /// A pooled SQLite connection's type.
 pub type Conn = SqliteConnection;
@@ -124,22 +127,110 @@ pub fn open_counted_pool(
     Ok(pool)
 }
 
-/// Applies every pending embedded migration; returns the versions it applied.
-pub fn migrate(pool: &DbPool) -> Result<Vec<String>, SetupError> {
-    let mut conn = pool.get().map_err(|e| SetupError::Migrate(e.to_string()))?;
+/// Applies every pending embedded migration to the database at `path`; returns the versions
+/// it applied.
+///
+/// Migrations run on a connection of their own with foreign keys off, as SQLite's procedure
+/// for rebuilding a table asks: dropping the old copy of a table must not cascade to the rows
+/// that reference it. The keys are checked once all migrations have run.
+pub fn migrate(path: &Path) -> Result<Vec<String>, SetupError> {
+    let url = path.to_string_lossy().into_owned();
+    let failed = |e: &dyn std::fmt::Display| SetupError::Migrate(e.to_string());
+    let mut conn = Conn::establish(&url).map_err(|e| failed(&e))?;
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = OFF;",
+        BUSY_TIMEOUT.as_millis()
+    ))
+    .map_err(|e| failed(&e))?;
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| SetupError::Migrate(e.to_string()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+        .map_err(|e| failed(&e))?
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>();
+    if !applied.is_empty() {
+        #[derive(diesel::QueryableByName)]
+        struct Violation {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            table: String,
+        }
+        let violations: Vec<Violation> = diesel::sql_query("PRAGMA foreign_key_check")
+            .load(&mut conn)
+            .map_err(|e| failed(&e))?;
+        if let Some(v) = violations.first() {
+            return Err(SetupError::Migrate(format!(
+                "the migrated database breaks a foreign key in `{}`",
+                v.table
+            )));
+        }
+    }
+    Ok(applied)
+}
+
+/// The database as requests reach it: the connection pool, the one writer, and the content
+/// [`Generation`] that every committed write moves on. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    /// Connections for reads.
+    pool: DbPool,
+    /// The one connection that writes, kept apart so that a writer never waits for readers
+    /// to hand a connection back.
+    writer_pool: DbPool,
+    /// SQLite has one writer: writers wait their turn here, without holding a thread or a
+    /// connection, rather than in SQLite's busy loop.
+    writer: Arc<tokio::sync::Semaphore>,
+    generation: Arc<Generation>,
+    /// Run after every committed write (wakes the search indexer).
+    after_commit: Arc<OnceLock<AfterCommit>>,
+}
+
+/// What runs after every committed write.
+pub type AfterCommit = Box<dyn Fn() + Send + Sync>;
+
+impl Db {
+    /// `readers` connections for reads and one for writes to the database at `path`,
+    /// counting their statements into `counter`.
+    pub fn open(path: &Path, readers: u32, counter: StatementCounter) -> Result<Self, SetupError> {
+        Ok(Self {
+            pool: open_counted_pool(path, readers, counter.clone())?,
+            writer_pool: open_counted_pool(path, 1, counter)?,
+            writer: Arc::new(tokio::sync::Semaphore::new(1)),
+            generation: Arc::new(Generation::default()),
+            after_commit: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// Sets what runs after every committed write (once; later calls are ignored).
+    pub fn after_commit(&self, f: AfterCommit) {
+        let _ = self.after_commit.set(f);
+    }
+
+    /// What the public API shows is at this generation (see [`Generation`]).
+    pub fn generation(&self) -> &Arc<Generation> {
+        &self.generation
+    }
+
+    /// Learns the generation's next due moment, and moves it on, if the clock passed it.
+    pub async fn refresh_generation(&self) -> Result<(), AppError> {
+        let generation = self.generation.clone();
+        read(self, move |conn| Ok(generation.refresh(conn, now())?)).await
+    }
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
-pub async fn read<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+pub async fn read<T, F>(db: &Db, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
+    with(db.pool.clone(), f).await
+}
+
+async fn with<T, F>(pool: DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
     web::block(move || -> Result<T, AppError> {
         let mut conn = pool.get()?;
         f(&mut conn)
@@ -147,16 +238,33 @@ where
     .await?
 }
 
-/// Runs `f` inside an immediate (write-locking) transaction on the blocking thread pool.
+/// Runs `f` inside an immediate (write-locking) transaction on the blocking thread pool, one
+/// writer at a time; once it committed, the content generation moves on.
 ///
-/// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so two writers queue on
-/// `busy_timeout` instead of failing halfway when a read transaction tries to upgrade.
-pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+/// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a writer from another process
+/// queues on `busy_timeout` instead of failing halfway when a read transaction tries to
+/// upgrade.
+pub async fn write<T, F>(db: &Db, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    read(pool, move |conn| conn.immediate_transaction(f)).await
+    let _turn = db
+        .writer
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal("the writer's queue is closed"))?;
+    let generation = db.generation.clone();
+    let after_commit = db.after_commit.clone();
+    with(db.writer_pool.clone(), move |conn| {
+        let out = conn.immediate_transaction(f)?;
+        generation.changed(conn, now())?;
+        if let Some(f) = after_commit.get() {
+            f();
+        }
+        Ok(out)
+    })
+    .await
 }
 
 /// A `LIKE` pattern (with `\` as the escape) matching values that contain `text`.
@@ -177,7 +285,6 @@ pub fn now() -> NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use diesel::RunQueryDsl;
     use diesel::sql_types::{BigInt, Text};
 
     #[derive(diesel::QueryableByName)]
@@ -202,8 +309,9 @@ mod tests {
     #[test]
     fn every_pooled_connection_gets_wal_foreign_keys_busy_timeout_and_normal_sync() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = open_pool(&dir.path().join("t.db"), 3).unwrap();
-        migrate(&pool).unwrap();
+        let path = dir.path().join("t.db");
+        let pool = open_pool(&path, 3).unwrap();
+        migrate(&path).unwrap();
         let mut held = Vec::new();
         for _ in 0..3 {
             let mut conn = pool.get().unwrap();

@@ -5,6 +5,7 @@ diesel::table! {
         article_id -> BigInt,
         author_id -> BigInt,
         position -> Integer,
+        visible_at -> Nullable<Timestamp>,
     }
 }
 
@@ -13,6 +14,7 @@ diesel::table! {
         article_id -> BigInt,
         source_id -> BigInt,
         position -> Integer,
+        visible_at -> Nullable<Timestamp>,
     }
 }
 
@@ -21,6 +23,7 @@ diesel::table! {
         article_id -> BigInt,
         tag_id -> BigInt,
         position -> Integer,
+        visible_at -> Nullable<Timestamp>,
     }
 }
 
@@ -28,23 +31,24 @@ diesel::table! {
     articles (id) {
         id -> BigInt,
         slug -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        visible_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        feature_image_id -> Nullable<BigInt>,
+        comments_enabled -> Bool,
+        comment_count -> Integer,
+        word_count -> Integer,
+        reading_time_minutes -> Integer,
+        excerpt_custom -> Bool,
+        dateline -> Nullable<Text>,
         title -> Text,
         subtitle -> Nullable<Text>,
         excerpt -> Text,
-        excerpt_custom -> Bool,
         body -> Text,
         body_html -> Text,
-        dateline -> Nullable<Text>,
-        status -> Text,
-        published_at -> Nullable<Timestamp>,
-        word_count -> Integer,
-        reading_time_minutes -> Integer,
-        comments_enabled -> Bool,
-        comment_count -> Integer,
-        created_by -> Nullable<BigInt>,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        feature_image_id -> Nullable<BigInt>,
     }
 }
 
@@ -60,6 +64,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         avatar_image_id -> Nullable<BigInt>,
+        listed_count -> Integer,
     }
 }
 
@@ -77,6 +82,13 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    counters (name) {
+        name -> Text,
+        value -> Integer,
     }
 }
 
@@ -107,6 +119,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_changes (seq) {
+        seq -> BigInt,
+        article_id -> BigInt,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -127,6 +146,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        listed_count -> Integer,
     }
 }
 
@@ -139,6 +159,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        listed_count -> Integer,
     }
 }
 
@@ -180,8 +201,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     authors,
     comments,
+    counters,
     images,
     refresh_tokens,
+    search_changes,
     sessions,
     sources,
     tags,

@@ -59,30 +59,67 @@ impl PageParams {
 /// Where a page sits in the whole list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PageMeta {
-    /// This page's number, from 1.
-    #[schema(example = 1)]
-    pub page: u32,
+    /// This page's number, from 1 (absent when the page was reached by `cursor`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 1)]
+    pub page: Option<u32>,
     /// Items per page.
     #[schema(example = 20)]
     pub per_page: u32,
-    /// Items in the whole list.
-    #[schema(example = 57)]
-    pub total: i64,
-    /// Pages in the whole list (0 when it is empty).
-    #[schema(example = 3)]
-    pub total_pages: i64,
+    /// Items in the whole list (absent with `count=none`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 57)]
+    pub total: Option<i64>,
+    /// Pages in the whole list (0 when it is empty; absent with `count=none`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 3)]
+    pub total_pages: Option<i64>,
+    /// Whether `total` is `exact` or an `estimate` (lists that take `count`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub count: Option<TotalKind>,
+    /// Pass as `cursor` for the page after this one (absent on the last page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        nullable = false,
+        example = "eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImYiOnRydWUsImsiOlsiMjAxNy0xMS0wMSAwOTozMDowMCJdLCJpIjoxfQ"
+    )]
+    pub next_cursor: Option<String>,
+    /// Pass as `cursor` for the page before this one (absent on the first page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub prev_cursor: Option<String>,
+}
+
+/// What a list's `total` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TotalKind {
+    /// Counted.
+    Exact,
+    /// Extrapolated: the list is long and counting it would cost more than the page.
+    Estimate,
 }
 
 impl PageMeta {
+    /// The meta of page `page` of a list of `total` items, counted exactly.
     pub fn new(page: Page, total: i64) -> Self {
-        let per_page = i64::from(page.per_page);
         Self {
-            page: page.page,
+            page: Some(page.page),
             per_page: page.per_page,
-            total,
-            total_pages: (total + per_page - 1) / per_page,
+            total: Some(total),
+            total_pages: Some(pages(total, page.per_page)),
+            count: None,
+            next_cursor: None,
+            prev_cursor: None,
         }
     }
+}
+
+/// Pages of `per_page` items that `total` items fill.
+pub fn pages(total: i64, per_page: u32) -> i64 {
+    let per_page = i64::from(per_page.max(1));
+    (total + per_page - 1) / per_page
 }
 
 /// The `fields` parameter of a single-resource `GET`.
@@ -202,52 +239,112 @@ pub fn page_response<T: Serialize>(
     fields: Option<&[&'static str]>,
     cache: actix_web::http::header::HeaderValue,
 ) -> Result<HttpResponse, AppError> {
-    let data = items
-        .into_iter()
-        .map(|item| serde_json::to_value(item).map(|v| sparse(v, fields)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(AppError::internal)?;
-    let meta = PageMeta::new(page, total);
+    meta_response(
+        req,
+        public_url,
+        PageMeta::new(page, total),
+        items,
+        fields,
+        cache,
+    )
+}
+
+/// [`page_response`] with a `meta` made by the caller (cursors, estimated totals).
+pub fn meta_response<T: Serialize>(
+    req: &HttpRequest,
+    public_url: &str,
+    meta: PageMeta,
+    items: Vec<T>,
+    fields: Option<&[&'static str]>,
+    cache: actix_web::http::header::HeaderValue,
+) -> Result<HttpResponse, AppError> {
     let mut res = list_response(req, public_url, &meta);
     if cache == super::CACHE_PUBLIC {
         res.insert_header((header::VARY, "Authorization"));
     }
-    Ok(res
-        .insert_header((header::CACHE_CONTROL, cache))
-        .json(ListBody { data, meta }))
+    res.insert_header((header::CACHE_CONTROL, cache));
+    let body = match fields {
+        // The whole items: serialized straight into the body.
+        None => serde_json::to_vec(&ListBody { data: items, meta }),
+        Some(fields) => items
+            .into_iter()
+            .map(|item| serde_json::to_value(item).map(|v| sparse(v, Some(fields))))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|data| serde_json::to_vec(&ListBody { data, meta })),
+    }
+    .map_err(AppError::internal)?;
+    Ok(res.content_type("application/json").body(body))
 }
 
-/// Starts a `200` list answer: `X-Total-Count` and `Link` set, body still to add.
+/// Starts a `200` list answer: `X-Total-Count` (when the total is exact) and `Link` set, body
+/// still to add.
 pub fn list_response(req: &HttpRequest, public_url: &str, meta: &PageMeta) -> HttpResponseBuilder {
     let mut res = HttpResponse::Ok();
-    res.insert_header(("X-Total-Count", meta.total.to_string()));
+    if let (Some(total), None | Some(TotalKind::Exact)) = (meta.total, meta.count) {
+        res.insert_header(("X-Total-Count", total.to_string()));
+    }
     res.insert_header((header::LINK, link_header(req, public_url, meta)));
     res
 }
 
-/// The RFC 8288 `Link` header with `first`, `prev`, `next` and `last`, each the request's own
-/// URL with only `page` changed.
+/// The request's own URL with `page` and `cursor` replaced by `to` (one of them, or neither
+/// for the first page).
+fn url_with(req: &HttpRequest, public_url: &str, to: Option<(&str, &str)>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k != "page" && k != "cursor" {
+            query.append_pair(&k, &v);
+        }
+    }
+    if let Some((k, v)) = to {
+        query.append_pair(k, v);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        format!("{public_url}{}", req.path())
+    } else {
+        format!("{public_url}{}?{query}", req.path())
+    }
+}
+
+/// The RFC 8288 `Link` header: `first`, `prev`, `next` and `last` by page number for a
+/// numbered page (`last` only when the total is known), or `first`, `prev` and `next` by
+/// cursor for a page reached by cursor.
 fn link_header(req: &HttpRequest, public_url: &str, meta: &PageMeta) -> String {
-    let last = meta.total_pages.max(1);
-    let page = i64::from(meta.page);
-    let url_for = |n: i64| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
-            if k != "page" {
-                query.append_pair(&k, &v);
+    let link = |to: Option<(&str, &str)>, rel: &str| {
+        format!("<{}>; rel=\"{rel}\"", url_with(req, public_url, to))
+    };
+    let Some(page) = meta.page.map(i64::from) else {
+        let mut links = vec![link(None, "first")];
+        if let Some(prev) = &meta.prev_cursor {
+            links.push(link(Some(("cursor", prev)), "prev"));
+        }
+        if let Some(next) = &meta.next_cursor {
+            links.push(link(Some(("cursor", next)), "next"));
+        }
+        return links.join(", ");
+    };
+    let number = |n: i64| n.to_string();
+    let mut links = vec![link(Some(("page", &number(1))), "first")];
+    match meta.total_pages.map(|t| t.max(1)) {
+        Some(last) => {
+            if page > 1 {
+                links.push(link(Some(("page", &number((page - 1).min(last)))), "prev"));
+            }
+            if page < last {
+                links.push(link(Some(("page", &number(page + 1))), "next"));
+            }
+            links.push(link(Some(("page", &number(last))), "last"));
+        }
+        None => {
+            if page > 1 {
+                links.push(link(Some(("page", &number(page - 1))), "prev"));
+            }
+            if meta.next_cursor.is_some() {
+                links.push(link(Some(("page", &number(page + 1))), "next"));
             }
         }
-        query.append_pair("page", &n.to_string());
-        format!("{public_url}{}?{}", req.path(), query.finish())
-    };
-    let mut links = vec![format!("<{}>; rel=\"first\"", url_for(1))];
-    if page > 1 {
-        links.push(format!("<{}>; rel=\"prev\"", url_for((page - 1).min(last))));
     }
-    if page < last {
-        links.push(format!("<{}>; rel=\"next\"", url_for(page + 1)));
-    }
-    links.push(format!("<{}>; rel=\"last\"", url_for(last)));
     links.join(", ")
 }
 
@@ -298,7 +395,7 @@ mod tests {
             },
             57,
         );
-        assert_eq!(meta.total_pages, 3);
+        assert_eq!(meta.total_pages, Some(3));
         assert_eq!(
             PageMeta::new(
                 Page {
@@ -308,7 +405,7 @@ mod tests {
                 0
             )
             .total_pages,
-            0
+            Some(0)
         );
         assert_eq!(
             PageMeta::new(
@@ -319,7 +416,7 @@ mod tests {
                 40
             )
             .total_pages,
-            2
+            Some(2)
         );
     }
 

@@ -1,5 +1,7 @@
 //! The middleware every request passes through (see `app::app` for their order).
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::{BodySize, BoxBody, MessageBody};
@@ -29,15 +31,24 @@ fn usable_request_id(value: &HeaderValue) -> Option<String> {
     plain.then(|| s.to_owned())
 }
 
+/// A new request id: a random number drawn once per process, plus a counter, so ids are
+/// unique across restarts without a system call per request.
 fn new_request_id() -> String {
-    let n = getrandom::u64().unwrap_or_else(|_| {
-        // The clock is a poor but harmless stand-in: ids only correlate log lines.
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or_default()
+    static BASE: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let base = *BASE.get_or_init(|| {
+        getrandom::u64().unwrap_or_else(|_| {
+            // The clock is a poor but harmless stand-in: ids only correlate log lines.
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or_default()
+        })
     });
-    format!("{n:016x}")
+    format!(
+        "{:016x}",
+        base.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed))
+    )
 }
 
 /// Gives each request an id (`X-Request-Id`), answers `HEAD` as `GET` without a body, and
@@ -160,10 +171,10 @@ pub async fn not_modified(
         .and_then(|v| v.to_str().ok())
         .filter(|c| !c.eq_ignore_ascii_case("identity"))
         .map(str::to_owned);
-    if let (Some(coding), Some(tag)) = (coding, res.headers().get(header::ETAG).cloned()) {
-        if let Some(tagged) = etag::with_coding(&tag, &coding) {
-            res.headers_mut().insert(header::ETAG, tagged);
-        }
+    if let (Some(coding), Some(tag)) = (coding, res.headers().get(header::ETAG).cloned())
+        && let Some(tagged) = etag::with_coding(&tag, &coding)
+    {
+        res.headers_mut().insert(header::ETAG, tagged);
     }
     let hit = match (&if_none_match, res.headers().get(header::ETAG)) {
         (Some(inm), Some(tag)) => etag::none_match_hits(inm, tag),

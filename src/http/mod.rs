@@ -2,6 +2,7 @@
 //! sort, sparse fields, `Link`), entity tags, caching headers, middleware and the fallback
 //! for unknown routes.
 
+pub mod cache;
 pub mod etag;
 pub mod json;
 pub mod list;

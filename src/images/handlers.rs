@@ -180,7 +180,7 @@ pub async fn list_images(
     let sort = list::parse_sort(filters.sort.as_deref(), IMAGE_SORTS, "-created_at")?;
     let fields = list::parse_fields(filters.fields.as_deref(), IMAGE_FIELDS)?;
     let q = filters.q.filter(|q| !q.trim().is_empty());
-    let (rows, total) = db::read(&state.pool, move |conn| {
+    let (rows, total) = db::read(&state.db, move |conn| {
         Ok(queries::list(conn, q.as_deref(), &sort, page)?)
     })
     .await?;
@@ -241,7 +241,7 @@ pub async fn upload_image(
         web::block(move || process::check(&raw)).await??
     };
     let media = state.media.clone();
-    let row = db::write(&state.pool, move |conn| {
+    let row = db::write(&state.db, move |conn| {
         // Stored inside the write transaction, so a concurrent delete of the last other row
         // with these bytes cannot remove the file under this new row.
         let key = original_key(&checked.sha256, checked.format);
@@ -296,7 +296,7 @@ pub async fn get_image(
 ) -> Result<HttpResponse, AppError> {
     let fields = list::parse_fields(params.fields.as_deref(), IMAGE_FIELDS)?;
     let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
+    let row = db::read(&state.db, move |conn| Ok(queries::find(conn, id)?))
         .await?
         .ok_or_else(|| not_found(id))?;
     let view = ImageView::new(row, &state.config.public_url);
@@ -365,7 +365,7 @@ pub async fn image_file(
         ));
     }
     let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
+    let row = db::read(&state.db, move |conn| Ok(queries::find(conn, id)?))
         .await?
         .ok_or_else(|| not_found(id))?;
     let format = stored_format(&row)?;
@@ -446,7 +446,7 @@ pub async fn update_image(
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
     let public_url = state.config.public_url.clone();
-    let view = db::write(&state.pool, move |conn| {
+    let view = db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
         policy::require_edit_owned(&user, current.created_by)?;
         let body = body.into_inner()?.validate()?;
@@ -503,7 +503,7 @@ pub async fn delete_image(
     let if_match = etag::if_match(&req);
     let public_url = state.config.public_url.clone();
     let media = state.media.clone();
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
         policy::require_edit_owned(&user, current.created_by)?;
         etag::check_if_match(

@@ -52,8 +52,12 @@ impl Catalog for Tags {
         queries::find(conn, key)
     }
 
-    fn by_ids(conn: &mut db::Conn, ids: &[i64]) -> QueryResult<Vec<Self::Row>> {
-        queries::by_ids(conn, ids)
+    fn by_ids_counted(
+        conn: &mut db::Conn,
+        ids: &[i64],
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<(Self::Row, i64)>> {
+        queries::by_ids_counted(conn, ids, now)
     }
 
     fn list(

@@ -63,7 +63,7 @@ pub async fn list_users(
     let page = paging.validate()?;
     let sort = list::parse_sort(filters.sort.as_deref(), USER_SORTS, "email")?;
     let role = filters.role.map(Role::as_str);
-    let (rows, total) = db::read(&state.pool, move |conn| {
+    let (rows, total) = db::read(&state.db, move |conn| {
         Ok(queries::list(conn, role, &sort, page)?)
     })
     .await?;
@@ -140,7 +140,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Admin)?;
     let id = id.into_inner();
-    let row = db::read(&state.pool, move |conn| Ok(queries::find(conn, id)?))
+    let row = db::read(&state.db, move |conn| Ok(queries::find(conn, id)?))
         .await?
         .ok_or_else(|| not_found(id))?;
     json_response(
@@ -195,18 +195,18 @@ pub async fn update_user(
         Some(pw) => Some(web::block(move || password::hash(&pw)).await??),
         None => None,
     };
-    let row = db::write(&state.pool, move |conn| {
+    let row = db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
         etag::check_if_match(
             if_match.as_deref(),
             &etag::of_json(&UserView::try_from(current.clone())?)?,
         )?;
-        if let Some(email) = &body.email {
-            if queries::email_taken(conn, email, Some(id))? {
-                return Err(AppError::Conflict(format!(
-                    "A user with the email {email} already exists."
-                )));
-            }
+        if let Some(email) = &body.email
+            && queries::email_taken(conn, email, Some(id))?
+        {
+            return Err(AppError::Conflict(format!(
+                "A user with the email {email} already exists."
+            )));
         }
         let stays_admin = body.role.is_none_or(|r| r == Role::Admin) && body.disabled != Some(true);
         if current.role == Role::Admin.as_str()
@@ -278,7 +278,7 @@ pub async fn delete_user(
     user.require(Role::Admin)?;
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
         etag::check_if_match(
             if_match.as_deref(),

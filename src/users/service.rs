@@ -26,7 +26,7 @@ pub fn check_author(conn: &mut db::Conn, author_id: i64) -> Result<i64, AppError
 pub async fn create(state: &AppState, body: CreateUser) -> Result<UserRow, AppError> {
     let password = body.password.clone();
     let password_hash = web::block(move || password::hash(&password)).await??;
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         if queries::email_taken(conn, &body.email, None)? {
             return Err(AppError::Conflict(format!(
                 "A user with the email {} already exists.",

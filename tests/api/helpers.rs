@@ -15,6 +15,8 @@ use tempfile::TempDir;
 pub const ADMIN_EMAIL: &str = "admin@dateline.test";
 pub const ADMIN_PASSWORD: &str = "admin password 1234";
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// How long [`TestApp::search_settled`] waits for the search index.
+const SEARCH_WAIT: Duration = Duration::from_secs(30);
 /// The password of every user [`TestApp::user`] makes.
 pub const PASSWORD: &str = "a long enough password";
 
@@ -23,7 +25,9 @@ pub struct TestApp {
     pub base: String,
     pub client: awc::Client,
     pub state: AppState,
-    _dir: TempDir,
+    /// The folder of the database, media and search index; `None` once handed on by
+    /// [`TestApp::restart`].
+    dir: Option<TempDir>,
     handle: ServerHandle,
 }
 
@@ -99,11 +103,19 @@ impl Resp {
     }
 }
 
+/// A socket on a free port, and its URL.
+fn listen() -> (std::net::TcpListener, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    (listener, format!("http://127.0.0.1:{port}"))
+}
+
 /// A test configuration over a fresh temp folder.
 pub fn test_config(dir: &std::path::Path) -> Config {
     let mut config = Config::from_lookup(|_| None).expect("default config");
     config.database_path = dir.join("dateline.db");
     config.media_dir = dir.join("media");
+    config.search_dir = dir.join("search");
     config.jwt_secret = Some(JWT_SECRET.to_owned());
     config.admin = Some(dateline::config::AdminBootstrap {
         email: ADMIN_EMAIL.to_owned(),
@@ -120,11 +132,29 @@ impl TestApp {
     /// Starts the app after `adjust` had its say on the configuration.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
+        let (listener, public_url) = listen();
         let mut config = test_config(dir.path());
-        config.public_url = format!("http://127.0.0.1:{port}");
+        config.public_url = public_url;
         adjust(&mut config);
+        Self::spawn_in(dir, config, listener).await
+    }
+
+    /// Stops this app, lets `between` act on its folder while no server runs, then starts
+    /// the app again over the same folder and configuration.
+    pub async fn restart(mut self, between: impl FnOnce(&std::path::Path)) -> Self {
+        let dir = self.dir.take().expect("the app's folder");
+        let mut config = (*self.state.config).clone();
+        self.handle.stop(true).await;
+        drop(self);
+        between(dir.path());
+        let (listener, public_url) = listen();
+        config.public_url = public_url;
+        Self::spawn_in(dir, config, listener).await
+    }
+
+    /// Starts the app over `dir` with `config`, serving `listener`.
+    async fn spawn_in(dir: TempDir, config: Config, listener: std::net::TcpListener) -> Self {
+        let base = config.public_url.clone();
         let state = AppState::init(config).await.expect("app state");
         let server_state = state.clone();
         let server = HttpServer::new(move || app(server_state.clone()))
@@ -141,12 +171,27 @@ impl TestApp {
             .disable_redirects()
             .finish();
         Self {
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             client,
             state,
-            _dir: dir,
+            dir: Some(dir),
             handle,
         }
+    }
+
+    /// Waits until the search index holds every write committed so far. Indexing runs in
+    /// the background about a second behind the database (as Elasticsearch's refresh does),
+    /// so a test that searches what it just wrote waits here first.
+    pub async fn search_settled(&self) {
+        let search = self.state.search.clone();
+        let caught_up = actix_web::web::block(move || search.wait_caught_up(SEARCH_WAIT))
+            .await
+            .expect("blocking task")
+            .expect("search index");
+        assert!(
+            caught_up,
+            "the search index did not catch up within {SEARCH_WAIT:?}"
+        );
     }
 
     /// POSTs `body` to `path` as `token`, asserts `201`, returns the created object.

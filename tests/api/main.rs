@@ -9,4 +9,6 @@ mod comments;
 mod helpers;
 mod images;
 mod ops;
+mod reads;
+mod search;
 mod users;

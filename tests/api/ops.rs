@@ -486,6 +486,7 @@ async fn seed_demo_loads_a_living_newsroom_once() {
             "War Media Cell"
         ]
     );
+    app.search_settled().await;
     let search = app
         .get("/api/v1/articles?q=%22black%20stain%22", None)
         .await

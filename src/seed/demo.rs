@@ -286,7 +286,7 @@ pub async fn demo(state: &AppState) -> Result<Option<Seeded>, AppError> {
     let now = Utc::now();
     let articles = demo_articles(now);
     let rendered: Vec<render::Rendered> = articles.iter().map(|a| render::render(a.body)).collect();
-    db::write(&state.pool, move |conn| {
+    db::write(&state.db, move |conn| {
         if service::load(conn, &IdOrSlug::parse(LEAD_SLUG))?.is_some() {
             return Ok(None);
         }
