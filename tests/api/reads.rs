@@ -679,6 +679,14 @@ async fn totals(app: &TestApp) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
     )
 }
 
+/// Asserts that the public list holds `everything`, and the tag's and author's lists `live`.
+async fn expect_totals(app: &TestApp, live: &[i64], everything: &[i64], step: &str) {
+    let (all, tag, author) = totals(app).await;
+    assert_eq!(all, everything, "{step}: the list");
+    assert_eq!(tag, sorted(live.to_vec()), "{step}: the tag");
+    assert_eq!(author, sorted(live.to_vec()), "{step}: the author");
+}
+
 fn sorted(mut v: Vec<i64>) -> Vec<i64> {
     v.sort_unstable();
     v
@@ -716,10 +724,7 @@ async fn totals_and_article_counts_follow_every_change_of_what_is_public() {
     let everything = |live: &[i64]| sorted([live, &[id_of(&untagged)]].concat());
 
     // The draft and the article scheduled for tomorrow are not counted.
-    let (all, tag, author) = totals(&app).await;
-    assert_eq!(all, everything(&live));
-    assert_eq!(tag, sorted(live.clone()));
-    assert_eq!(author, sorted(live.clone()));
+    expect_totals(&app, &live, &everything(&live), "at first").await;
 
     // Publishing the draft counts it.
     app.patch(
@@ -730,16 +735,7 @@ async fn totals_and_article_counts_follow_every_change_of_what_is_public() {
     .await
     .ok();
     live.push(id_of(&draft));
-    let (all, tag, author) = totals(&app).await;
-    assert_eq!(
-        (all, tag, author),
-        (
-            everything(&live),
-            sorted(live.clone()),
-            sorted(live.clone())
-        ),
-        "published"
-    );
+    expect_totals(&app, &live, &everything(&live), "published").await;
 
     // Archiving, deleting and moving back to draft each take one away.
     let archived = live.remove(0);
@@ -750,29 +746,11 @@ async fn totals_and_article_counts_follow_every_change_of_what_is_public() {
     )
     .await
     .ok();
-    let (all, tag, author) = totals(&app).await;
-    assert_eq!(
-        (all, tag, author),
-        (
-            everything(&live),
-            sorted(live.clone()),
-            sorted(live.clone())
-        ),
-        "archived"
-    );
+    expect_totals(&app, &live, &everything(&live), "archived").await;
     let deleted = live.remove(0);
     let res = app.delete(&path(deleted), Some(&d.admin)).await;
     assert_eq!(res.status, 204, "{}", res.text());
-    let (all, tag, author) = totals(&app).await;
-    assert_eq!(
-        (all, tag, author),
-        (
-            everything(&live),
-            sorted(live.clone()),
-            sorted(live.clone())
-        ),
-        "deleted"
-    );
+    expect_totals(&app, &live, &everything(&live), "deleted").await;
     let unpublished = live.remove(0);
     app.patch(
         &path(unpublished),
@@ -781,16 +759,7 @@ async fn totals_and_article_counts_follow_every_change_of_what_is_public() {
     )
     .await
     .ok();
-    let (all, tag, author) = totals(&app).await;
-    assert_eq!(
-        (all, tag, author),
-        (
-            everything(&live),
-            sorted(live.clone()),
-            sorted(live.clone())
-        ),
-        "back to draft"
-    );
+    expect_totals(&app, &live, &everything(&live), "back to draft").await;
 
     // Taking the tag off an article takes it off the tag's count only.
     let untagged_now = live[0];
