@@ -173,12 +173,8 @@ pub fn migrate(path: &Path) -> Result<Vec<String>, SetupError> {
 pub struct Db {
     /// Connections for reads.
     pool: DbPool,
-    /// The one connection that writes, kept apart so that a writer never waits for readers
-    /// to hand a connection back.
-    writer_pool: DbPool,
-    /// SQLite has one writer: writers wait their turn here, without holding a thread or a
-    /// connection, rather than in SQLite's busy loop.
-    writer: Arc<tokio::sync::Semaphore>,
+    /// Writes queue here for the writer thread (see [`write`]).
+    writes: std::sync::mpsc::Sender<Job>,
     generation: Arc<Generation>,
     /// Run after every committed write (wakes the search indexer).
     after_commit: Arc<OnceLock<AfterCommit>>,
@@ -187,16 +183,39 @@ pub struct Db {
 /// What runs after every committed write.
 pub type AfterCommit = Box<dyn Fn() + Send + Sync>;
 
+/// A queued write: runs on the writer's connection inside the batch's transaction and returns
+/// what answers its caller once the batch's commit succeeded (`None`) or failed, and whether
+/// it panicked. A caller whose job is dropped unrun gets a `503`.
+type Job = Box<dyn FnOnce(&mut Conn) -> (Answer, Panicked) + Send>;
+type Answer = Box<dyn FnOnce(Option<&AppError>) + Send>;
+type Panicked = bool;
+
+/// The most writes committed together.
+const MAX_BATCH: usize = 64;
+
 impl Db {
     /// `readers` connections for reads and one for writes to the database at `path`,
-    /// counting their statements into `counter`.
+    /// counting their statements into `counter`. Starts the writer thread, which ends when the
+    /// last clone of this `Db` is dropped.
     pub fn open(path: &Path, readers: u32, counter: StatementCounter) -> Result<Self, SetupError> {
+        let writer_pool = open_counted_pool(path, 1, counter.clone())?;
+        let generation = Arc::new(Generation::default());
+        let after_commit: Arc<OnceLock<AfterCommit>> = Arc::new(OnceLock::new());
+        let (writes, queue) = std::sync::mpsc::channel::<Job>();
+        let writer = Writer {
+            pool: writer_pool,
+            generation: generation.clone(),
+            after_commit: after_commit.clone(),
+        };
+        std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || writer.run(&queue))
+            .map_err(|e| SetupError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
-            pool: open_counted_pool(path, readers, counter.clone())?,
-            writer_pool: open_counted_pool(path, 1, counter)?,
-            writer: Arc::new(tokio::sync::Semaphore::new(1)),
-            generation: Arc::new(Generation::default()),
-            after_commit: Arc::new(OnceLock::new()),
+            pool: open_counted_pool(path, readers, counter)?,
+            writes,
+            generation,
+            after_commit,
         })
     }
 
@@ -214,6 +233,73 @@ impl Db {
     pub async fn refresh_generation(&self) -> Result<(), AppError> {
         let generation = self.generation.clone();
         read(self, move |conn| Ok(generation.refresh(conn, now())?)).await
+    }
+}
+
+/// The writer thread: SQLite has one writer, so writes queue for it, and whatever queued while
+/// one batch ran is committed together in the next (group commit): one transaction, one commit
+/// and one generation step for up to [`MAX_BATCH`] writes, each in a savepoint of its own so
+/// that a failing write takes only itself back.
+struct Writer {
+    pool: DbPool,
+    generation: Arc<Generation>,
+    after_commit: Arc<OnceLock<AfterCommit>>,
+}
+
+impl Writer {
+    fn run(&self, queue: &std::sync::mpsc::Receiver<Job>) {
+        while let Ok(first) = queue.recv() {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.batch(jobs);
+        }
+    }
+
+    fn batch(&self, jobs: Vec<Job>) {
+        let mut conn = match self.pool.get() {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, writes = jobs.len(), "no connection for writes");
+                return;
+            }
+        };
+        let mut answers = Vec::with_capacity(jobs.len());
+        // `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a writer from another
+        // process queues on `busy_timeout` instead of failing halfway when a read transaction
+        // tries to upgrade.
+        let outcome = conn.immediate_transaction(|conn| {
+            for job in jobs {
+                let (answer, panicked) = job(conn);
+                answers.push(answer);
+                if panicked {
+                    // Its savepoint was left open: take the whole batch back. The pool
+                    // discards a connection whose transaction is still open.
+                    return Err(AppError::internal("a write panicked"));
+                }
+            }
+            Ok(())
+        });
+        if outcome.is_ok()
+            && let Err(e) = self.generation.changed(&mut conn, now())
+        {
+            // What was committed stays committed; caches must not outlive it.
+            tracing::error!(error = %e, "cannot learn the next scheduled moment");
+            self.generation.bump();
+        }
+        let failed = outcome.as_ref().err();
+        if let Some(e) = failed {
+            tracing::warn!(error = %e, writes = answers.len(), "a batch of writes failed");
+        } else if let Some(f) = self.after_commit.get() {
+            f();
+        }
+        for answer in answers {
+            answer(failed);
+        }
     }
 }
 
@@ -238,33 +324,38 @@ where
     .await?
 }
 
-/// Runs `f` inside an immediate (write-locking) transaction on the blocking thread pool, one
-/// writer at a time; once it committed, the content generation moves on.
-///
-/// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a writer from another process
-/// queues on `busy_timeout` instead of failing halfway when a read transaction tries to
-/// upgrade.
+/// Runs `f` on the writer thread inside an immediate (write-locking) transaction, in a
+/// savepoint of its own, and answers once the transaction committed; the content generation
+/// has moved on by then. See [`Writer`].
 pub async fn write<T, F>(db: &Db, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let _turn = db
-        .writer
-        .acquire()
-        .await
-        .map_err(|_| AppError::internal("the writer's queue is closed"))?;
-    let generation = db.generation.clone();
-    let after_commit = db.after_commit.clone();
-    with(db.writer_pool.clone(), move |conn| {
-        let out = conn.immediate_transaction(f)?;
-        generation.changed(conn, now())?;
-        if let Some(f) = after_commit.get() {
-            f();
-        }
-        Ok(out)
+    let (tx, rx) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
+    let job: Job = Box::new(move |conn: &mut Conn| {
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn.transaction::<T, AppError, _>(f)
+        }));
+        let panicked = out.is_err();
+        let out = out.unwrap_or_else(|_| Err(AppError::internal("a write panicked")));
+        let answer: Answer = Box::new(move |failed: Option<&AppError>| {
+            let answer = match (out, failed) {
+                (Ok(_), Some(e)) => Err(e.clone()),
+                (out, _) => out,
+            };
+            let _ = tx.send(answer);
+        });
+        (answer, panicked)
+    });
+    db.writes
+        .send(job)
+        .map_err(|_| AppError::internal("the writer thread has stopped"))?;
+    rx.await.unwrap_or_else(|_| {
+        Err(AppError::Unavailable(
+            "The database could not take this write; retry shortly.".into(),
+        ))
     })
-    .await
 }
 
 /// A `LIKE` pattern (with `\` as the escape) matching values that contain `text`.
@@ -304,6 +395,55 @@ mod tests {
             .get_result::<Setting>(conn)
             .unwrap()
             .value
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        x: i64,
+    }
+
+    /// Writes queued together commit together, each in a savepoint: one that fails takes back
+    /// only its own changes, and every caller hears its own outcome.
+    #[actix_web::test]
+    async fn a_failing_write_in_a_batch_takes_back_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        migrate(&path).unwrap();
+        let db = Db::open(&path, 2, StatementCounter::default()).unwrap();
+        write(&db, |conn| {
+            Ok(conn.batch_execute("CREATE TABLE t (x INTEGER NOT NULL)")?)
+        })
+        .await
+        .unwrap();
+        let before = db.generation().current(0).unwrap_or_default();
+        let writes = (0..40_i64).map(|i| {
+            write(&db, move |conn| {
+                diesel::sql_query(format!("INSERT INTO t (x) VALUES ({i})")).execute(conn)?;
+                if i % 3 == 0 {
+                    return Err(AppError::Conflict(format!("{i} refused")));
+                }
+                Ok(i)
+            })
+        });
+        let outcomes = futures_util::future::join_all(writes).await;
+        for (i, outcome) in (0..40_i64).zip(&outcomes) {
+            match outcome {
+                Ok(v) => assert_eq!(*v, i),
+                Err(AppError::Conflict(m)) => assert_eq!(m, &format!("{i} refused")),
+                Err(e) => panic!("{i}: {e}"),
+            }
+        }
+        let kept: Vec<i64> = read(&db, |conn| {
+            Ok(diesel::sql_query("SELECT x FROM t ORDER BY x").load::<Row>(conn)?)
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.x)
+        .collect();
+        assert_eq!(kept, (0..40).filter(|i| i % 3 != 0).collect::<Vec<_>>());
+        assert!(db.generation().current(0).unwrap_or_default() > before);
     }
 
     #[test]
