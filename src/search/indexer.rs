@@ -34,6 +34,11 @@ const BATCH: i64 = 1000;
 const REBUILD_BATCH: i64 = 1000;
 /// A backlog of more changes than this is rebuilt rather than replayed.
 const REBUILD_BACKLOG: i64 = 100_000;
+/// The least time between two rounds that commit. A commit makes a segment and syncs it, and
+/// every segment costs searches and merges: under a stream of writes, the changes that arrive
+/// meanwhile go into the next commit together. After a quiet spell a change is applied at
+/// once.
+const COMMIT_GAP: Duration = Duration::from_millis(500);
 /// Rounds without changes after which the writer is closed.
 const IDLE_ROUNDS: u32 = 30;
 
@@ -96,8 +101,12 @@ fn run(weak: Weak<Shared>) {
             Some(t) if t.id() != std::thread::current().id() => break,
             Some(_) => {}
         }
+        let mut committed = false;
         match worker.round(&shared) {
-            Ok(()) => failures = 0,
+            Ok(c) => {
+                failures = 0;
+                committed = c;
+            }
             Err(e) => {
                 failures = failures.saturating_add(1);
                 // Start the next attempt from a fresh writer; a writer that failed may hold
@@ -110,8 +119,13 @@ fn run(weak: Weak<Shared>) {
             }
         }
         drop(shared);
-        // Back off up to half a minute while failing.
-        std::thread::park_timeout(TICK * failures.clamp(1, 30));
+        if committed {
+            // Wake-ups during the gap are not lost: the next round sees their changes.
+            std::thread::sleep(COMMIT_GAP);
+        } else {
+            // Back off up to half a minute while failing.
+            std::thread::park_timeout(TICK * failures.clamp(1, 30));
+        }
     }
 }
 
@@ -130,7 +144,8 @@ struct Worker {
 }
 
 impl Worker {
-    fn round(&mut self, shared: &Shared) -> Result<(), SearchError> {
+    /// Answers whether it committed changes.
+    fn round(&mut self, shared: &Shared) -> Result<bool, SearchError> {
         if !self.looked {
             self.looked = true;
             open_on_disk(shared);
@@ -143,19 +158,20 @@ impl Worker {
             self.writer = None;
             drop(conn);
             rebuild(shared, REBUILD)?;
-            return self.merge_everything(shared);
+            self.merge_everything(shared)?;
+            return Ok(true);
         }
         let live = shared.live().ok_or(SearchError::Building)?;
         // Cheap when nothing changed; shows searches what a background merge finished.
         live.reader.reload()?;
         if latest == committed {
             self.idle();
-            return Ok(());
+            return Ok(false);
         }
         self.idle_rounds = 0;
         let writer = self.writer(&live)?;
         while catch_up(shared, &live.reader, writer, &mut conn)? {}
-        Ok(())
+        Ok(true)
     }
 
     /// The incremental writer, opened on first use.
