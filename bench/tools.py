@@ -2,6 +2,7 @@
 """Helpers for bench/run: JSON look-ups, picking search terms, a test image, the demo
 articles, and the result tables. Standard library only."""
 
+import hashlib
 import json
 import os
 import re
@@ -54,70 +55,126 @@ def open_ro(db):
     return sqlite3.connect("file:" + urllib.parse.quote(db) + "?mode=ro", uri=True)
 
 
-def cmd_terms(db):
-    """Shell assignments for the scenarios: the most used tag and author, a common word
-    (document frequency nearest a tenth of the articles) and a rare one (nearest 5, 2–20),
-    each checked to match exactly its document count when typed as is, and to appear as a
-    whole word in an article (so it is a word a reader would type, not a bare stem)."""
+PARAMS_VERSION = 2
+SAMPLE_ARTICLES = 5000
+COMMON_CANDIDATES = 40
+RARE_CANDIDATES = 300
+RARE_TARGET, RARE_MIN, RARE_MAX = 5, 2, 20
+WORD = re.compile(r"[^\W\d_]+")
+
+
+def cmd_sample(db):
+    """Read-only, before the server starts: the tag and the author with the most articles, the
+    ids the write scenarios use, and search-word candidates from the words of
+    SAMPLE_ARTICLES articles taken at evenly spaced ids (so the same database always gives
+    the same sample). Prints JSON for `terms`."""
     con = open_ro(db)
     total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     tag = con.execute(
         "SELECT t.slug, c FROM (SELECT tag_id, count(*) c FROM article_tags GROUP BY tag_id"
-        " ORDER BY c DESC LIMIT 1) JOIN tags t ON t.id = tag_id"
+        " ORDER BY c DESC, tag_id LIMIT 1) JOIN tags t ON t.id = tag_id"
     ).fetchone() or ("", 0)
     author = con.execute(
         "SELECT a.slug, c FROM (SELECT author_id, count(*) c FROM article_authors"
-        " GROUP BY author_id ORDER BY c DESC LIMIT 1) JOIN authors a ON a.id = author_id"
+        " GROUP BY author_id ORDER BY c DESC, author_id LIMIT 1) JOIN authors a ON a.id = author_id"
     ).fetchone() or ("", 0)
-    con.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, row)")
-    vocab = con.execute(
-        "SELECT term, doc FROM temp.vocab WHERE length(term) >= 4 AND term NOT GLOB '*[^a-z]*'"
-    ).fetchall()
-
-    def usable(term, doc):
-        hits = con.execute(
-            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", ('"' + term + '"',)
-        ).fetchone()[0]
-        if hits != doc:
-            return False
-        rows = con.execute(
-            "SELECT title || ' ' || body FROM articles WHERE id IN"
-            " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 3)",
-            ('"' + term + '"',),
-        ).fetchall()
-        return any(term in re.findall(r"[a-z]+", text.lower()) for (text,) in rows)
-
-    def choose(target, lo, hi):
-        candidates = sorted(
-            ((abs(doc - target), term, doc) for term, doc in vocab if lo <= doc <= hi)
-        )
-        for _, term, doc in candidates[:200]:
-            if usable(term, doc):
-                return term, doc
-        return "", 0
-
-    common = choose(max(total // 10, 1), 1, total)
-    rare = choose(5, 2, 20)
-    values = {
+    lo, hi = con.execute("SELECT min(id), max(id) FROM articles").fetchone()
+    ids = []
+    if lo is not None:
+        if hi - lo + 1 <= SAMPLE_ARTICLES:
+            ids = list(range(lo, hi + 1))
+        else:
+            ids = sorted({lo + (hi - lo) * i // (SAMPLE_ARTICLES - 1) for i in range(SAMPLE_ARTICLES)})
+    # Document frequency in the sample of each plain word: ASCII letters only, 4 or more,
+    # so that it is a word a reader would type and the search syntax leaves it alone.
+    df = {}
+    sampled = 0
+    for i in range(0, len(ids), 500):
+        chunk = ",".join(str(x) for x in ids[i : i + 500])
+        for title, body in con.execute(f"SELECT title, body FROM articles WHERE id IN ({chunk})"):
+            sampled += 1
+            words = {
+                w for w in WORD.findall(f"{title} {body}".lower()) if len(w) >= 4 and w.isascii()
+            }
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+    tenth = sampled / 10
+    common = sorted(df, key=lambda w: (abs(df[w] - tenth), w))[:COMMON_CANDIDATES]
+    # Words in one sampled article: on a large archive most are in a handful of articles.
+    # Ordered by a hash, so that the candidates spread over the alphabet and the vocabulary.
+    rare = sorted((w for w, c in df.items() if c == 1), key=lambda w: (hashlib.sha1(w.encode()).hexdigest(), w))
+    out = {
         "TOTAL_ARTICLES": total,
         "TAG_SLUG": tag[0],
         "TAG_COUNT": tag[1],
         "AUTHOR_SLUG": author[0],
         "AUTHOR_COUNT": author[1],
-        "COMMON_WORD": common[0],
-        "COMMON_DOCS": common[1],
-        "RARE_WORD": rare[0],
-        "RARE_DOCS": rare[1],
         "AUTHOR_IDS": ",".join(
             str(r[0]) for r in con.execute("SELECT id FROM authors ORDER BY id LIMIT 20")
         ),
-        "TAG_IDS": ",".join(
-            str(r[0]) for r in con.execute("SELECT id FROM tags ORDER BY id LIMIT 10")
-        ),
+        "TAG_IDS": ",".join(str(r[0]) for r in con.execute("SELECT id FROM tags ORDER BY id LIMIT 10")),
         "SOURCE_IDS": ",".join(
             str(r[0]) for r in con.execute("SELECT id FROM sources ORDER BY id LIMIT 5")
         ),
+        "sampled": sampled,
+        "common": common,
+        "rare": rare[:RARE_CANDIDATES],
     }
+    json.dump(out, sys.stdout)
+    print()
+
+
+def api_total(base, query):
+    """meta.total of GET /api/v1/articles?<query>&per_page=1&fields=id&count=exact."""
+    url = f"{base}/api/v1/articles?{query + '&' if query else ''}per_page=1&fields=id&count=exact"
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        return json.load(resp)["meta"]["total"]
+
+
+def cmd_terms(base, sample_path):
+    """With the server up and its search ready: shell assignments for the scenarios. The
+    sample's values, the number of public articles, a common word (the candidate whose
+    exact match count is nearest a tenth of the public articles) and a rare one (nearest 5,
+    within 2–20), both counted by the server itself (`count=exact`, so stemming and
+    visibility are the API's). The pick is deterministic for a given database."""
+    sample = load(sample_path)
+    public = api_total(base, "")
+    target = max(public // 10, 1)
+
+    def count(word):
+        return api_total(base, "q=" + urllib.parse.quote(word))
+
+    common, common_docs = "", 0
+    best = None
+    for word in sample["common"]:
+        n = count(word)
+        key = (abs(n - target), word)
+        if n > 0 and (best is None or key < best[0]):
+            best = (key, word, n)
+    if best:
+        common, common_docs = best[1], best[2]
+    rare, rare_docs = "", 0
+    best = None
+    for i, word in enumerate(sample["rare"]):
+        n = count(word)
+        if RARE_MIN <= n <= RARE_MAX and (best is None or (abs(n - RARE_TARGET), i) < best[0]):
+            best = ((abs(n - RARE_TARGET), i), word, n)
+            if n == RARE_TARGET:
+                break
+    if best:
+        rare, rare_docs = best[1], best[2]
+    values = {k: sample[k] for k in (
+        "TOTAL_ARTICLES", "TAG_SLUG", "TAG_COUNT", "AUTHOR_SLUG", "AUTHOR_COUNT",
+        "AUTHOR_IDS", "TAG_IDS", "SOURCE_IDS")}
+    values.update({
+        "PARAMS_VERSION": PARAMS_VERSION,
+        "PUBLIC_ARTICLES": public,
+        "COMMON_WORD": common,
+        "COMMON_DOCS": common_docs,
+        "RARE_WORD": rare,
+        "RARE_DOCS": rare_docs,
+        "WORDS_SAMPLED": sample["sampled"],
+    })
     for key, value in values.items():
         print(f"{key}={shlex.quote(str(value))}")
 
@@ -240,21 +297,36 @@ COLUMNS = [
 ]
 
 
+UNCACHED = ".uncached"
+
+
+def scenario_of(key):
+    """The scenario a row key measures: `list.uncached` → `list`."""
+    return key.split(".", 1)[0]
+
+
+def display(key):
+    """A row key as the table shows it: `list.uncached` → `list (uncached)`."""
+    return scenario_of(key) + " (uncached)" if key.endswith(UNCACHED) else key
+
+
 def rows_for(run_dir, scenarios):
     rows = []
-    for name in scenarios:
-        meta = read_meta(os.path.join(run_dir, name + ".meta"))
+    for key in scenarios:
+        name = display(key)
+        meta = read_meta(os.path.join(run_dir, key + ".meta"))
         if not meta:
             continue
         if meta.get("skipped"):
             rows.append([name, "—", "—", "—", "—", "—", "—", "—", "—", "skipped: " + meta["skipped"]])
             continue
-        main = read_run(os.path.join(run_dir, name + ".dateline.json"))
+        main = read_run(os.path.join(run_dir, key + ".dateline.json"))
         if main is None:
             rows.append([name] + ["?"] * 8 + ["no wrk result"])
             continue
-        ceiling = read_run(os.path.join(run_dir, name + ".ceiling.json"))
-        writes = read_run(os.path.join(run_dir, name + ".write.json"))
+        # Both rows of a scenario (cached, uncached) share its one ceiling run: same bytes.
+        ceiling = read_run(os.path.join(run_dir, scenario_of(key) + ".ceiling.json"))
+        writes = read_run(os.path.join(run_dir, key + ".write.json"))
         notes = meta.get("notes", "")
         err = errors(main)
         if writes is not None:
@@ -325,7 +397,9 @@ def cmd_table(run_dir, md_path, title, scenarios, *header_lines):
         f.write("\n" + md_table(COLUMNS, rows) + "\n")
         f.write(
             "\nerrors: wrk's connect/read/write/timeout errors + responses with status ≥ 400;"
-            " ratio: req/s ÷ the ceiling's req/s for the same bytes.\n"
+            " ratio: req/s ÷ the ceiling's req/s for the same bytes (an `(uncached)` row, measured"
+            " on a server started with DATELINE_RESPONSE_CACHE_MB=0, is divided by the same"
+            " ceiling run as its cached row).\n"
         )
 
 
@@ -333,9 +407,10 @@ def cmd_compare(small_dir, big_dir, small_label, big_label, md_path, scenarios):
     header = ["scenario", f"p50 {small_label}", f"p50 {big_label}", "p50 ratio",
               f"req/s {big_label} ÷ {small_label}", "within 1.5×"]
     rows = []
-    for name in scenarios.split():
-        a = read_run(os.path.join(small_dir, name + ".dateline.json"))
-        b = read_run(os.path.join(big_dir, name + ".dateline.json"))
+    for key in scenarios.split():
+        name = display(key)
+        a = read_run(os.path.join(small_dir, key + ".dateline.json"))
+        b = read_run(os.path.join(big_dir, key + ".dateline.json"))
         if not a or not b:
             continue
         if not (a["requests"] and b["requests"]):
@@ -345,7 +420,7 @@ def cmd_compare(small_dir, big_dir, small_label, big_label, md_path, scenarios):
         p50 = b["p50_us"] / a["p50_us"]
         rps = b["rps"] / a["rps"]
         ok = "yes" if p50 <= 1.5 and rps >= 1 / 1.5 else "no"
-        if name in ("create", "mix"):
+        if scenario_of(key) in ("create", "mix"):
             ok = "— (writes)"
         rows.append([name, ms(a["p50_us"]), ms(b["p50_us"]), f"{p50:.2f}", f"{rps:.2f}", ok])
     title = f"{big_label} ÷ {small_label}"
@@ -368,6 +443,7 @@ def text_table_generic(header, rows):
 COMMANDS = {
     "get": cmd_get,
     "cursor": cmd_cursor,
+    "sample": cmd_sample,
     "terms": cmd_terms,
     "png": cmd_png,
     "demo-articles": cmd_demo_articles,
