@@ -222,14 +222,32 @@ struct Key {
 struct Plan {
     /// `SELECT {id} FROM …`.
     id: &'static str,
-    /// `FROM … WHERE …` (every condition but the keyset).
-    from_where: Sql,
+    /// `FROM …`, without `WHERE`.
+    from: String,
+    /// Every condition but the keyset, joined by `AND`.
+    conds: Sql,
     /// The sort keys, the id last.
     keys: Vec<Key>,
     /// The time the matches spread over, for estimates (indexed, never NULL when matched).
     time: &'static str,
     /// The total is exactly this cheap expression's value (see `cheap_total`).
     cheap_total: Option<Sql>,
+}
+
+impl Plan {
+    /// `FROM … WHERE …`, with `first` (a keyset) ahead of the other conditions: of two
+    /// bounds on the same indexed column, SQLite seeks with the first it meets, and the
+    /// cursor's is the narrower one (else a cursor deep in the archive walks the index from
+    /// the newest article down to it).
+    fn scan(&self, first: Option<&Sql>) -> Sql {
+        let mut s = Sql::new(&self.from);
+        s.sql(" WHERE ");
+        if let Some(first) = first {
+            s.append(first).sql(" AND ");
+        }
+        s.sql("(").append(&self.conds).sql(")");
+        s
+    }
 }
 
 /// A catalog filter resolved: the link table, its column, the id, and its listed count.
@@ -318,10 +336,8 @@ fn plan(conn: &mut Conn, q: &ListQuery, matched: Option<&str>) -> QueryResult<Op
 /// public articles in publication order.
 fn link_plan(q: &ListQuery, links: &[Linked], descending: bool) -> Plan {
     let (driver, others) = (&links[0], &links[1..]);
-    let mut w = Sql::new("FROM ");
-    w.sql(driver.table)
-        .sql(" l WHERE l.")
-        .sql(driver.column)
+    let mut w = Sql::new("l.");
+    w.sql(driver.column)
         .sql(" = ")
         .bind(Bind::Int(driver.id))
         .sql(" AND l.visible_at <= ")
@@ -360,7 +376,8 @@ fn link_plan(q: &ListQuery, links: &[Linked], descending: bool) -> Plan {
     });
     Plan {
         id: "l.article_id",
-        from_where: w,
+        from: format!("FROM {} l", driver.table),
+        conds: w,
         keys: vec![
             Key {
                 expr: "l.visible_at",
@@ -415,7 +432,7 @@ fn visibility(q: &ListQuery, w: &mut Sql) {
 /// Walks the articles table in the sort's order, through the index of its first key.
 fn article_plan(q: &ListQuery, links: &[Linked], keys: &[SortKey], matched: Option<&str>) -> Plan {
     let public = q.public_only();
-    let mut w = Sql::new("FROM articles a WHERE ");
+    let mut w = Sql::new("");
     visibility(q, &mut w);
     let published = if public {
         "a.visible_at"
@@ -480,7 +497,8 @@ fn article_plan(q: &ListQuery, links: &[Linked], keys: &[SortKey], matched: Opti
     });
     Plan {
         id: "a.id",
-        from_where: w,
+        from: "FROM articles a".to_owned(),
+        conds: w,
         keys: order,
         time: if public {
             "a.visible_at"
@@ -756,7 +774,7 @@ fn filtered_search(
             return Ok(None);
         };
         let mut s = Sql::new("SELECT ");
-        s.sql(plan.id).sql(" AS id ").append(&plan.from_where);
+        s.sql(plan.id).sql(" AS id ").append(&plan.scan(None));
         let kept: std::collections::HashSet<i64> =
             s.load::<Id>(conn)?.into_iter().map(|r| r.id).collect();
         let mut ranked: Vec<(i64, f32)> = scored
@@ -787,7 +805,7 @@ fn filtered_search(
     let mut s = Sql::new("SELECT ");
     s.sql(plan.id)
         .sql(" AS id ")
-        .append(&plan.from_where)
+        .append(&plan.scan(None))
         .sql(&order_by(&plan.keys, false))
         .sql(" LIMIT ")
         .bind(Bind::Int(i64::try_from(per_page).unwrap_or(i64::MAX) + 1))
@@ -804,9 +822,12 @@ fn filtered_search(
 fn keyed_ids(conn: &mut Conn, plan: &Plan, window: &Window) -> QueryResult<(Vec<i64>, bool, bool)> {
     let per_page = i64::from(window.per_page());
     let mut s = Sql::new("SELECT ");
-    s.sql(plan.id).sql(" AS id ").append(&plan.from_where);
+    s.sql(plan.id).sql(" AS id ");
     let (backwards, offset) = match window {
-        Window::Page(p) => (false, p.offset()),
+        Window::Page(p) => {
+            s.append(&plan.scan(None));
+            (false, p.offset())
+        }
         Window::Cursor { cursor, .. } => {
             let mut values: Vec<Bind> = cursor.keys.iter().map(bind_of).collect();
             values.push(Bind::Int(cursor.id));
@@ -814,8 +835,8 @@ fn keyed_ids(conn: &mut Conn, plan: &Plan, window: &Window) -> QueryResult<(Vec<
                 // A cursor of another shape (the handler checks its sort): nothing after it.
                 return Ok((Vec::new(), false, !cursor.forward));
             }
-            s.sql(" AND ")
-                .append(&keyset(&plan.keys, &values, !cursor.forward));
+            let after = keyset(&plan.keys, &values, !cursor.forward);
+            s.append(&plan.scan(Some(&after)));
             (!cursor.forward, 0)
         }
     };
@@ -912,7 +933,7 @@ fn total(conn: &mut Conn, plan: &Plan, count: CountMode) -> QueryResult<Option<T
 /// The number of matches, counting at most `limit`.
 fn count_all(conn: &mut Conn, plan: &Plan, limit: Option<i64>) -> QueryResult<i64> {
     let mut s = Sql::new("SELECT count(*) AS n FROM (SELECT 1 ");
-    s.append(&plan.from_where);
+    s.append(&plan.scan(None));
     if let Some(limit) = limit {
         s.sql(" LIMIT ").bind(Bind::Int(limit));
     }
@@ -925,7 +946,7 @@ fn moment(conn: &mut Conn, plan: &Plan, offset: i64, oldest: bool) -> QueryResul
     let mut s = Sql::new("SELECT ");
     s.sql(plan.time)
         .sql(" AS t ")
-        .append(&plan.from_where)
+        .append(&plan.scan(None))
         .sql(" ORDER BY ")
         .sql(plan.time)
         .sql(if oldest { " ASC" } else { " DESC" })
