@@ -82,6 +82,8 @@ pub enum StartError {
 
 /// Connections that read (one more writes).
 const READERS: u32 = 8;
+/// Threads for blocking work per HTTP worker (see [`serve`]).
+const BLOCKING_THREADS_PER_WORKER: usize = 4;
 
 /// Failed logins allowed per account and per client address within [`LOGIN_WINDOW`].
 pub const LOGIN_FAILURES_ALLOWED: usize = 5;
@@ -329,6 +331,11 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     })
     .disable_signals()
     .shutdown_timeout(10)
+    // Blocking work (queries, rendering, hashing) runs on each worker's thread pool. Beyond
+    // the reader connections, more threads only wait for one, and each keeps the memory of
+    // the answers it built: tokio's default of 512 per worker let a burst of 64 connections
+    // grow the server by hundreds of MB.
+    .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
     .bind(addr)
     .map_err(|source| StartError::Bind {
         addr: addr.to_string(),

@@ -8,6 +8,12 @@ use dateline::cli::{self, Cli, Command};
 use dateline::config::{Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc hands freed memory back to the system soon after a burst (glibc's allocator keeps
+/// it in per-thread arenas: a server that rendered on many blocking threads stayed hundreds of
+/// MB large after the load).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     // A missing .env is normal; the environment alone may configure everything.
