@@ -38,7 +38,7 @@ const REBUILD_BACKLOG: i64 = 100_000;
 /// every segment costs searches and merges: under a stream of writes, the changes that arrive
 /// meanwhile go into the next commit together. After a quiet spell a change is applied at
 /// once.
-const COMMIT_GAP: Duration = Duration::from_millis(500);
+const COMMIT_GAP: Duration = Duration::from_secs(1);
 /// Rounds without changes after which the writer is closed.
 const IDLE_ROUNDS: u32 = 30;
 
