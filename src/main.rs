@@ -10,7 +10,8 @@ use tracing_subscriber::EnvFilter;
 
 /// mimalloc hands freed memory back to the system soon after a burst (glibc's allocator keeps
 /// it in per-thread arenas: a server that rendered on many blocking threads stayed hundreds of
-/// MB large after the load).
+/// MB large after the load). Built with `no_thp`: with transparent huge pages its arenas grow
+/// in 2 MB steps, and an idle server took 75 MB instead of 36.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
