@@ -256,7 +256,14 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.batch(jobs);
+            // A panic outside a write (the jobs catch their own) must not stop all writes
+            // for good: the batch's callers hear of it when their answers are dropped.
+            let batch = std::panic::AssertUnwindSafe(|| self.batch(jobs));
+            if std::panic::catch_unwind(batch).is_err() {
+                tracing::error!("a batch of writes panicked");
+                // It may have committed: nothing cached may outlive that.
+                self.generation.bump();
+            }
         }
     }
 
@@ -281,6 +288,13 @@ impl Writer {
                     // discards a connection whose transaction is still open.
                     return Err(AppError::internal("a write panicked"));
                 }
+                // Some errors (a full disk, an I/O error) make SQLite roll the whole
+                // transaction back; the writes after it would then each commit on their own
+                // while their callers heard of a failure. Stop here instead: the writes not
+                // run yet are dropped, and their callers get a 503.
+                if !matches!(in_batch(conn), Ok(Some(depth)) if depth.get() == 1) {
+                    return Err(AppError::internal("the batch's transaction ended early"));
+                }
             }
             Ok(())
         });
@@ -301,6 +315,12 @@ impl Writer {
             answer(failed);
         }
     }
+}
+
+/// The depth of `conn`'s open transaction (1: the batch, no savepoint open).
+fn in_batch(conn: &mut Conn) -> diesel::QueryResult<Option<std::num::NonZeroU32>> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
