@@ -722,43 +722,33 @@ async fn totals_and_article_counts_follow_every_change_of_what_is_public() {
     .await;
     let path = |id: i64| format!("/api/v1/articles/{id}");
     let everything = |live: &[i64]| sorted([live, &[id_of(&untagged)]].concat());
+    let set_status = |id: i64, status: &'static str| {
+        let (app, path, token) = (&app, path(id), &d.admin);
+        async move {
+            app.patch(&path, &json!({ "status": status }), Some(token))
+                .await
+                .ok();
+        }
+    };
 
     // The draft and the article scheduled for tomorrow are not counted.
     expect_totals(&app, &live, &everything(&live), "at first").await;
 
     // Publishing the draft counts it.
-    app.patch(
-        &path(id_of(&draft)),
-        &json!({"status": "published"}),
-        Some(&d.admin),
-    )
-    .await
-    .ok();
+    set_status(id_of(&draft), "published").await;
     live.push(id_of(&draft));
     expect_totals(&app, &live, &everything(&live), "published").await;
 
     // Archiving, deleting and moving back to draft each take one away.
     let archived = live.remove(0);
-    app.patch(
-        &path(archived),
-        &json!({"status": "archived"}),
-        Some(&d.admin),
-    )
-    .await
-    .ok();
+    set_status(archived, "archived").await;
     expect_totals(&app, &live, &everything(&live), "archived").await;
     let deleted = live.remove(0);
     let res = app.delete(&path(deleted), Some(&d.admin)).await;
     assert_eq!(res.status, 204, "{}", res.text());
     expect_totals(&app, &live, &everything(&live), "deleted").await;
     let unpublished = live.remove(0);
-    app.patch(
-        &path(unpublished),
-        &json!({"status": "draft"}),
-        Some(&d.admin),
-    )
-    .await
-    .ok();
+    set_status(unpublished, "draft").await;
     expect_totals(&app, &live, &everything(&live), "back to draft").await;
 
     // Taking the tag off an article takes it off the tag's count only.
