@@ -16,15 +16,6 @@ pub enum Term {
     Phrase { text: String },
 }
 
-impl Term {
-    /// The term's text, without quotes or `*`.
-    pub fn text(&self) -> &str {
-        match self {
-            Self::Word { text, .. } | Self::Phrase { text } => text,
-        }
-    }
-}
-
 /// A parsed search: every wanted term must match, no unwanted one may.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search {

@@ -5,7 +5,7 @@
 //! Two things change what readers see: a committed write (`db::write` moves the number on after
 //! every commit), and the clock, when a scheduled article falls due. For the clock the
 //! generation keeps the next moment an article falls due; from that moment until
-//! [`Generation::refresh`] has moved the number on, [`Generation::current`] answers `None`,
+//! [`crate::db::Db::refresh_generation`] has moved the number on, [`Generation::current`] answers `None`,
 //! "unknown", so nothing is served from or stored in a cache in between.
 //!
 //! The number lives in this process; several processes sharing one database would each keep
@@ -65,15 +65,9 @@ impl Generation {
         self.value.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Whether the clock has passed the next due moment (then [`Generation::refresh`]).
+    /// Whether the clock has passed the next due moment (then [`crate::db::Db::refresh_generation`]).
     pub fn is_due(&self, now: i64) -> bool {
         now >= self.next_due.load(Ordering::Acquire)
-    }
-
-    /// Moves the generation on because the clock reached `now`, at which an article may have
-    /// fallen due; learns the next due moment.
-    pub fn refresh(&self, conn: &mut Conn, now: NaiveDateTime) -> QueryResult<()> {
-        self.changed(conn, now)
     }
 }
 

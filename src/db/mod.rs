@@ -232,7 +232,8 @@ impl Db {
     /// Learns the generation's next due moment, and moves it on, if the clock passed it.
     pub async fn refresh_generation(&self) -> Result<(), AppError> {
         let generation = self.generation.clone();
-        read(self, move |conn| Ok(generation.refresh(conn, now())?)).await
+        // The clock reached a moment at which an article may have fallen due.
+        read(self, move |conn| Ok(generation.changed(conn, now())?)).await
     }
 }
 
