@@ -12,7 +12,7 @@ use crate::articles::dto::{
     ARTICLE_FIELDS, ARTICLE_INCLUDES, ARTICLE_SORTS, ArticleFilters, ArticleLinks, ArticleParams,
     ArticleStatus, ArticleView, CreateArticle, StatusFilter, UpdateArticle,
 };
-use crate::articles::listing::{self, ListQuery};
+use crate::articles::listing::{self, ListQuery, Listing};
 use crate::articles::models::ArticleRow;
 use crate::articles::queries::{self, Scope};
 use crate::articles::render::{self, Rendered};
@@ -20,7 +20,7 @@ use crate::articles::service::{self, Stored};
 use crate::auth::{AuthUser, MaybeAuthUser, policy};
 use crate::authors::service::Authors;
 use crate::catalog;
-use crate::db::paging::{CountMode, Cursor, Page, Total, Window};
+use crate::db::paging::{Cursor, Page, Window};
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageMeta, PageParams, TotalKind};
@@ -297,14 +297,10 @@ pub async fn list_articles(
         })
         .await?
     };
-    let (total, next, prev) = listing.unwrap_or((
-        (count != CountMode::None).then_some(Total {
-            value: 0,
-            exact: true,
-        }),
-        None,
-        None,
-    ));
+    let (total, next, prev) = listing.unwrap_or_else(|| {
+        let empty = Listing::empty(count);
+        (empty.total, empty.next, empty.prev)
+    });
     let meta = PageMeta {
         page: matches!(window, Window::Page(_)).then_some(page.page),
         per_page: page.per_page,

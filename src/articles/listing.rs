@@ -122,7 +122,8 @@ pub struct Listing {
 }
 
 impl Listing {
-    fn empty(count: CountMode) -> Self {
+    /// A list with nothing in it, its total as `count` asks.
+    pub fn empty(count: CountMode) -> Self {
         Self {
             rows: Vec::new(),
             total: (count != CountMode::None).then_some(Total {
