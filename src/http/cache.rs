@@ -35,16 +35,29 @@ struct Entry {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// What it counts against the budget, with its key (see [`Entry::new`]).
+    size: usize,
 }
 
 impl Entry {
-    fn size(&self, key: &str) -> usize {
-        let headers: usize = self
-            .headers
+    fn new(
+        key: &str,
+        generation: u64,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
+        let header_bytes: usize = headers
             .iter()
             .map(|(k, v)| k.as_str().len() + v.len() + 16)
             .sum();
-        key.len() + headers + self.body.len() + 64
+        Self {
+            generation,
+            status,
+            headers,
+            size: key.len() + header_bytes + body.len() + 64,
+            body,
+        }
     }
 }
 
@@ -131,7 +144,7 @@ impl ResponseCache {
     }
 
     fn put(&self, key: Arc<str>, entry: Entry) {
-        let size = entry.size(&key);
+        let size = entry.size;
         if size > self.budget {
             return;
         }
@@ -140,16 +153,16 @@ impl ResponseCache {
         };
         let entries = &mut *entries;
         if let Some(old) = entries.map.remove(&key) {
-            entries.bytes -= old.size(&key);
+            entries.bytes -= old.size;
             entries.order.retain(|k| k != &key);
         }
         if entries.bytes + size > self.budget {
             // Entries of past generations are dead weight: drop them all first.
             let current = entry.generation;
-            entries.map.retain(|k, e| {
+            entries.map.retain(|_, e| {
                 let keep = e.generation == current;
                 if !keep {
-                    entries.bytes -= e.size(k);
+                    entries.bytes -= e.size;
                 }
                 keep
             });
@@ -161,7 +174,7 @@ impl ResponseCache {
                 break;
             };
             if let Some(old) = entries.map.remove(&oldest) {
-                entries.bytes -= old.size(&oldest);
+                entries.bytes -= old.size;
             }
         }
         entries.bytes += size;
@@ -275,15 +288,14 @@ pub async fn response_cache(
     })?;
     if body.len() <= MAX_ENTRY_BYTES {
         let _making = making;
-        cache.put(
-            key,
-            Entry {
-                generation,
-                status: res.status(),
-                headers: res.headers().clone(),
-                body: body.clone(),
-            },
+        let entry = Entry::new(
+            &key,
+            generation,
+            res.status(),
+            res.headers().clone(),
+            body.clone(),
         );
+        cache.put(key, entry);
     }
     Ok(ServiceResponse::new(
         req,
