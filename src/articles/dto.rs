@@ -385,7 +385,9 @@ pub struct ArticleFilters {
     pub include: Option<String>,
     /// Walk the list from here instead of by `page`: an opaque position from
     /// `meta.next_cursor` or `meta.prev_cursor` (or the `Link` header), valid for the same
-    /// `sort`. Deep pages cost what the first page costs. Not with `page`.
+    /// `sort`. A deep page of a list costs what the first page costs (a search's cursor is a
+    /// position in its ranked results, so a deep search page still costs its depth). Not with
+    /// `page`.
     pub cursor: Option<String>,
     /// What `total` costs: `exact` counts every match; `estimate` (the default) counts
     /// exactly when that is cheap (the public list, one tag's, author's or source's, or up to
