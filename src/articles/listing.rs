@@ -259,39 +259,46 @@ struct Linked {
     listed: i64,
 }
 
+/// The id of the catalog row a filter names, if any.
+type FindId = fn(&mut Conn, &IdOrSlug) -> QueryResult<Option<i64>>;
+
 fn linked(conn: &mut Conn, q: &ListQuery) -> QueryResult<Option<Vec<Linked>>> {
+    let filters: [(
+        &Option<IdOrSlug>,
+        &'static str,
+        &'static str,
+        &'static str,
+        FindId,
+    ); 3] = [
+        (
+            &q.author,
+            "authors",
+            "article_authors",
+            "author_id",
+            |c, k| Ok(authors::queries::find(c, k)?.map(|r| r.id)),
+        ),
+        (&q.tag, "tags", "article_tags", "tag_id", |c, k| {
+            Ok(tags::queries::find(c, k)?.map(|r| r.id))
+        }),
+        (
+            &q.source,
+            "sources",
+            "article_sources",
+            "source_id",
+            |c, k| Ok(sources::queries::find(c, k)?.map(|r| r.id)),
+        ),
+    ];
     let mut found = Vec::new();
-    if let Some(key) = &q.author {
-        let Some(row) = authors::queries::find(conn, key)? else {
+    for (key, catalog, table, column, find_id) in filters {
+        let Some(key) = key else { continue };
+        let Some(id) = find_id(conn, key)? else {
             return Ok(None);
         };
         found.push(Linked {
-            table: "article_authors",
-            column: "author_id",
-            id: row.id,
-            listed: listed_count(conn, "authors", row.id)?,
-        });
-    }
-    if let Some(key) = &q.tag {
-        let Some(row) = tags::queries::find(conn, key)? else {
-            return Ok(None);
-        };
-        found.push(Linked {
-            table: "article_tags",
-            column: "tag_id",
-            id: row.id,
-            listed: listed_count(conn, "tags", row.id)?,
-        });
-    }
-    if let Some(key) = &q.source {
-        let Some(row) = sources::queries::find(conn, key)? else {
-            return Ok(None);
-        };
-        found.push(Linked {
-            table: "article_sources",
-            column: "source_id",
-            id: row.id,
-            listed: listed_count(conn, "sources", row.id)?,
+            table,
+            column,
+            id,
+            listed: listed_count(conn, catalog, id)?,
         });
     }
     // The rarest drives: its index holds the fewest entries to walk.
