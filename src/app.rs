@@ -43,7 +43,7 @@ pub struct AppState {
     pub login_throttle: Arc<SlidingWindow>,
     /// Comments per client address per hour.
     pub comment_throttle: Arc<SlidingWindow>,
-    /// Statements run so far by the pool's connections.
+    /// Statements run so far by the database's connections (readers and the writer).
     pub statements: db::StatementCounter,
     /// Uploaded images and their renditions.
     pub media: Arc<Media>,
