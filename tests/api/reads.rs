@@ -219,23 +219,57 @@ async fn by_number(app: &TestApp, q: &str, token: Option<&str>) -> Vec<i64> {
     all
 }
 
-/// The ids of `q` walked from page 1 by `meta.next_cursor` to the end.
-async fn walk_forward(app: &TestApp, q: &str, token: Option<&str>) -> Vec<i64> {
+/// Which way a cursor walk goes: its start page, the cursor it follows, the one each page
+/// after the start must also carry, and its name in messages.
+#[derive(Clone, Copy)]
+enum Way {
+    Forward,
+    Backward,
+}
+
+impl Way {
+    fn cursors(self) -> (&'static str, &'static str) {
+        match self {
+            Way::Forward => ("next_cursor", "prev_cursor"),
+            Way::Backward => ("prev_cursor", "next_cursor"),
+        }
+    }
+}
+
+/// The ids of `q` walked by cursor: forward from page 1 by `meta.next_cursor`, or backward
+/// from the last page by `meta.prev_cursor`; either way in list order.
+async fn walk(app: &TestApp, q: &str, token: Option<&str>, way: Way) -> Vec<i64> {
     let per_page = format!("per_page={PER_PAGE}");
-    let mut page = list(app, &query(&[q, &per_page, "page=1"]), token).await;
+    let (follow, back) = way.cursors();
+    let start = match way {
+        Way::Forward => 1,
+        Way::Backward => {
+            let first = list(app, &query(&[q, &per_page]), token).await;
+            first["meta"]["total_pages"].as_u64().expect("total_pages")
+        }
+    };
+    let mut page = list(
+        app,
+        &query(&[q, &per_page, &format!("page={start}")]),
+        token,
+    )
+    .await;
     assert_eq!(
-        page["meta"].get("prev_cursor"),
+        page["meta"].get(back),
         None,
-        "?{q}: the first page has no prev_cursor"
+        "?{q}: the page a walk starts from has no {back}"
     );
-    let mut all = ids(&page);
+    let mut met: Vec<Vec<i64>> = vec![ids(&page)];
     for _ in 0..MAX_PAGES {
-        let Some(next) = page["meta"]["next_cursor"].as_str().map(str::to_owned) else {
-            return all;
+        let Some(cursor) = page["meta"][follow].as_str().map(str::to_owned) else {
+            if matches!(way, Way::Backward) {
+                met.reverse();
+            }
+            return met.concat();
         };
         page = list(
             app,
-            &query(&[q, &per_page, &format!("cursor={next}")]),
+            &query(&[q, &per_page, &format!("cursor={cursor}")]),
             token,
         )
         .await;
@@ -245,48 +279,19 @@ async fn walk_forward(app: &TestApp, q: &str, token: Option<&str>) -> Vec<i64> {
             "?{q}: no page number by cursor"
         );
         assert!(
-            page["meta"]["prev_cursor"].is_string(),
-            "?{q}: a page after another has a prev_cursor: {}",
+            page["meta"][back].is_string(),
+            "?{q}: a page reached by {follow} has a {back}: {}",
             page["meta"]
         );
-        assert!(!ids(&page).is_empty(), "?{q}: a next_cursor led to nothing");
-        all.extend(ids(&page));
+        assert!(!ids(&page).is_empty(), "?{q}: a {follow} led to nothing");
+        met.push(ids(&page));
     }
-    panic!("?{q}: the forward walk never ended");
+    panic!("?{q}: the walk by {follow} never ended");
 }
 
-/// The ids of `q` walked from the last page by `meta.prev_cursor` to the start, in the order
-/// met (the list reversed).
-async fn walk_backward(app: &TestApp, q: &str, token: Option<&str>) -> Vec<i64> {
-    let per_page = format!("per_page={PER_PAGE}");
-    let first = list(app, &query(&[q, &per_page]), token).await;
-    let last = first["meta"]["total_pages"].as_u64().expect("total_pages");
-    let mut page = list(app, &query(&[q, &per_page, &format!("page={last}")]), token).await;
-    assert_eq!(
-        page["meta"].get("next_cursor"),
-        None,
-        "?{q}: the last page has no next_cursor"
-    );
-    let mut met: Vec<i64> = ids(&page).into_iter().rev().collect();
-    for _ in 0..MAX_PAGES {
-        let Some(prev) = page["meta"]["prev_cursor"].as_str().map(str::to_owned) else {
-            return met;
-        };
-        page = list(
-            app,
-            &query(&[q, &per_page, &format!("cursor={prev}")]),
-            token,
-        )
-        .await;
-        assert!(
-            page["meta"]["next_cursor"].is_string(),
-            "?{q}: a page before another has a next_cursor: {}",
-            page["meta"]
-        );
-        assert!(!ids(&page).is_empty(), "?{q}: a prev_cursor led to nothing");
-        met.extend(ids(&page).into_iter().rev());
-    }
-    panic!("?{q}: the backward walk never ended");
+/// The ids of `q` walked from page 1 by `meta.next_cursor` to the end.
+async fn walk_forward(app: &TestApp, q: &str, token: Option<&str>) -> Vec<i64> {
+    walk(app, q, token, Way::Forward).await
 }
 
 /// Walks `q` by number, forward by cursor and backward by cursor; asserts all three agree
@@ -296,8 +301,7 @@ async fn walks_agree(app: &TestApp, q: &str, token: Option<&str>, expected: &[i6
     assert_eq!(numbered, expected, "?{q}: pages by number");
     let forward = walk_forward(app, q, token).await;
     assert_eq!(forward, numbered, "?{q}: forward by cursor");
-    let mut backward = walk_backward(app, q, token).await;
-    backward.reverse();
+    let backward = walk(app, q, token, Way::Backward).await;
     assert_eq!(backward, numbered, "?{q}: backward by cursor");
 }
 
