@@ -19,7 +19,7 @@ use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use tantivy::indexer::{IndexWriterOptions, NoMergePolicy};
+use tantivy::indexer::{IndexWriterOptions, LogMergePolicy, NoMergePolicy};
 use tantivy::{FutureResult, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentMeta, Term};
 
 use super::schema::{self, Fields};
@@ -41,6 +41,12 @@ const REBUILD_BACKLOG: i64 = 100_000;
 const COMMIT_GAP: Duration = Duration::from_secs(1);
 /// Rounds without changes after which the writer is closed.
 const IDLE_ROUNDS: u32 = 30;
+/// The smallest layer of the incremental writer's merges, in documents. tantivy's default
+/// (10,000) puts every segment below it in one layer, so under a stream of writes each new
+/// batch of 8 commits was merged again with everything below 10,000 documents, the whole
+/// index of a small archive included: 27% of the server's CPU in a 90/10 read/write mix on
+/// 10k articles. With a small bottom layer, a document is merged about once per layer.
+const MIN_MERGE_LAYER: u32 = 500;
 
 /// What the commit payload says, before the last applied change. Bump the version whenever
 /// the schema or the analyzers change: an index of another version is rebuilt.
@@ -178,7 +184,13 @@ impl Worker {
     fn writer(&mut self, live: &Live) -> Result<&mut IndexWriter, SearchError> {
         match &mut self.writer {
             Some(writer) => Ok(writer),
-            slot => Ok(slot.insert(writer(&live.index, INCREMENTAL)?)),
+            slot => {
+                let writer = writer(&live.index, INCREMENTAL)?;
+                let mut policy = LogMergePolicy::default();
+                policy.set_min_layer_size(MIN_MERGE_LAYER);
+                writer.set_merge_policy(Box::new(policy));
+                Ok(slot.insert(writer))
+            }
         }
     }
 
