@@ -2,10 +2,10 @@
 //! sent, compressed or not), keyed by the normalized request and valid for one content
 //! [`Generation`].
 //!
-//! A cached answer is never stale. It is served only while the generation it was made at is
-//! current: every committed write moves the generation on, and so does the clock when a
-//! scheduled article falls due (until then [`Generation::current`] answers "unknown" and the
-//! cache stands aside). Only what a shared cache may keep is kept: `200` answers to requests
+//! A cached answer is never stale. It is served only to requests that arrived while the
+//! generation it was made at (or an earlier one) was current: every committed write moves the
+//! generation on, and so does the clock when a scheduled article falls due (until then
+//! [`Generation::current`] answers "unknown" and the cache stands aside). Only what a shared cache may keep is kept: `200` answers to requests
 //! without credentials whose `Cache-Control` is `public`. The budget is in bytes; the oldest
 //! entries go first.
 
@@ -28,6 +28,9 @@ use crate::db::Generation;
 pub const MAX_ENTRY_BYTES: usize = 1 << 20;
 /// How long a request waits for another one making the same answer before making it itself.
 const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How many makers a request waits for, one after another, before making the answer itself
+/// (each of them failed or made something not to keep).
+const MAX_TURNS: usize = 3;
 
 /// One kept answer.
 struct Entry {
@@ -74,10 +77,19 @@ pub struct ResponseCache {
     entries: Mutex<Entries>,
     budget: usize,
     generation: Arc<Generation>,
-    /// The answers being made now, by key: a request that misses while the same answer is
-    /// being made waits for it rather than making it again (after a write, every reader of a
-    /// popular page misses at once).
-    making: Mutex<HashMap<Arc<str>, Arc<Notify>>>,
+    /// The answers being made now, by key, with the generation each is made at: a request
+    /// that misses while the same answer is being made at its generation or a later one waits
+    /// for it rather than making it again (after a write, every reader of a popular page
+    /// misses at once). One made at an earlier generation is of no use to it: it makes the
+    /// answer itself, and those who come after it wait for that one.
+    making: Mutex<HashMap<Arc<str>, Slot>>,
+}
+
+/// An answer being made: at which generation, and how its waiters are woken.
+#[derive(Clone)]
+struct Slot {
+    generation: u64,
+    done: Arc<Notify>,
 }
 
 /// Who makes a missing answer: this request (it holds the slot until it is dropped), or
@@ -87,20 +99,24 @@ enum Turn {
     Wait(Arc<Notify>),
 }
 
-/// The slot of an answer being made; freed, and its waiters woken, when dropped (also when
-/// the request is abandoned half-way).
+/// The slot of an answer being made; freed (unless a later generation's maker took it over),
+/// and its waiters woken, when dropped (also when the request is abandoned half-way).
 struct Making {
     cache: Data<ResponseCache>,
     key: Arc<str>,
-    done: Arc<Notify>,
+    slot: Slot,
 }
 
 impl Drop for Making {
     fn drop(&mut self) {
-        if let Ok(mut making) = self.cache.making.lock() {
+        if let Ok(mut making) = self.cache.making.lock()
+            && making
+                .get(&self.key)
+                .is_some_and(|s| Arc::ptr_eq(&s.done, &self.slot.done))
+        {
             making.remove(&self.key);
         }
-        self.done.notify_waiters();
+        self.slot.done.notify_waiters();
     }
 }
 
@@ -115,27 +131,33 @@ impl ResponseCache {
         }
     }
 
-    /// Claims the making of `key`, or names the request already making it.
-    fn turn(cache: &Data<Self>, key: &Arc<str>) -> Option<Turn> {
+    /// Claims the making of `key` at `generation`, or names the request already making it at
+    /// that generation or a later one.
+    fn turn(cache: &Data<Self>, key: &Arc<str>, generation: u64) -> Option<Turn> {
         let mut making = cache.making.lock().ok()?;
-        if let Some(done) = making.get(key) {
-            return Some(Turn::Wait(done.clone()));
+        if let Some(slot) = making.get(key).filter(|s| s.generation >= generation) {
+            return Some(Turn::Wait(slot.done.clone()));
         }
-        let done = Arc::new(Notify::new());
-        making.insert(key.clone(), done.clone());
+        let slot = Slot {
+            generation,
+            done: Arc::new(Notify::new()),
+        };
+        making.insert(key.clone(), slot.clone());
         Some(Turn::Make(Making {
             cache: cache.clone(),
             key: key.clone(),
-            done,
+            slot,
         }))
     }
 
+    /// The answer kept for `key`, if it was made at `generation` or later: a request that
+    /// learnt the generation a moment before a write may take the answer made just after it.
     fn get(&self, key: &str, generation: u64) -> Option<HttpResponse> {
         let entries = self.entries.lock().ok()?;
         let entry = entries
             .map
             .get(key)
-            .filter(|e| e.generation == generation)?;
+            .filter(|e| e.generation >= generation)?;
         let mut res = HttpResponse::build(entry.status);
         for (name, value) in &entry.headers {
             res.append_header((name.clone(), value.clone()));
@@ -152,6 +174,14 @@ impl ResponseCache {
             return;
         };
         let entries = &mut *entries;
+        if entries
+            .map
+            .get(&key)
+            .is_some_and(|e| e.generation > entry.generation)
+        {
+            // A maker of an earlier generation finished after one of a later generation.
+            return;
+        }
         if let Some(old) = entries.map.remove(&key) {
             entries.bytes -= old.size;
             entries.order.retain(|k| k != &key);
@@ -160,7 +190,7 @@ impl ResponseCache {
             // Entries of past generations are dead weight: drop them all first.
             let current = entry.generation;
             entries.map.retain(|_, e| {
-                let keep = e.generation == current;
+                let keep = e.generation >= current;
                 if !keep {
                     entries.bytes -= e.size;
                 }
@@ -247,25 +277,33 @@ pub async fn response_cache(
     if let Some(res) = cache.get(&key, generation) {
         return Ok(req.into_response(res));
     }
-    let making = match ResponseCache::turn(&cache, &key) {
-        Some(Turn::Wait(done)) => {
-            let mut wakes = std::pin::pin!(done.notified());
-            // Registered before the lock-free check below, so a wake-up between the two is
-            // not lost.
-            wakes.as_mut().enable();
-            if let Some(res) = cache.get(&key, generation) {
-                return Ok(req.into_response(res));
+    let mut making = None;
+    for _ in 0..MAX_TURNS {
+        match ResponseCache::turn(&cache, &key, generation) {
+            Some(Turn::Wait(done)) => {
+                let mut wakes = std::pin::pin!(done.notified());
+                // Registered before the check below, so a wake-up between the two is not
+                // lost.
+                wakes.as_mut().enable();
+                if let Some(res) = cache.get(&key, generation) {
+                    return Ok(req.into_response(res));
+                }
+                if actix_web::rt::time::timeout(MAX_WAIT, wakes).await.is_err() {
+                    break;
+                }
+                if let Some(res) = cache.get(&key, generation) {
+                    return Ok(req.into_response(res));
+                }
+                // The other request failed, was abandoned, or made something not to keep:
+                // take a turn again.
             }
-            let waited = actix_web::rt::time::timeout(MAX_WAIT, wakes).await;
-            if let (Ok(()), Some(res)) = (waited, cache.get(&key, generation)) {
-                return Ok(req.into_response(res));
+            Some(Turn::Make(m)) => {
+                making = Some(m);
+                break;
             }
-            // The other request failed, was abandoned, or made something not to keep.
-            None
+            None => break,
         }
-        Some(Turn::Make(making)) => Some(making),
-        None => None,
-    };
+    }
     let res = next.call(req).await?;
     if !cacheable_response(&res) {
         return Ok(res.map_into_boxed_body());
@@ -301,4 +339,74 @@ pub async fn response_cache(
         req,
         res.set_body(body).map_into_boxed_body(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> Data<ResponseCache> {
+        Data::new(ResponseCache::new(1 << 20, Arc::new(Generation::default())))
+    }
+
+    fn entry(key: &str, generation: u64, body: &'static str) -> Entry {
+        let body = Bytes::from_static(body.as_bytes());
+        Entry::new(key, generation, StatusCode::OK, HeaderMap::new(), body)
+    }
+
+    async fn body(res: HttpResponse) -> Bytes {
+        actix_web::body::to_bytes(res.into_body()).await.unwrap()
+    }
+
+    #[actix_web::test]
+    async fn an_answer_serves_its_generation_and_earlier_ones_never_later() {
+        let cache = cache();
+        cache.put("k".into(), entry("k", 5, "five"));
+        assert_eq!(body(cache.get("k", 5).unwrap()).await, "five");
+        // A request that learnt generation 4 a moment before the write of 5 may take it.
+        assert!(cache.get("k", 4).is_some());
+        assert!(cache.get("k", 6).is_none());
+        // A maker of generation 4 finishing late does not replace the answer of 5.
+        cache.put("k".into(), entry("k", 4, "four"));
+        assert_eq!(body(cache.get("k", 5).unwrap()).await, "five");
+        cache.put("k".into(), entry("k", 6, "six"));
+        assert_eq!(body(cache.get("k", 6).unwrap()).await, "six");
+    }
+
+    #[test]
+    fn a_request_waits_only_for_a_maker_of_its_generation_or_a_later_one() {
+        let cache = cache();
+        let key: Arc<str> = "k".into();
+        let Some(Turn::Make(old)) = ResponseCache::turn(&cache, &key, 5) else {
+            panic!("the first request makes the answer");
+        };
+        assert!(matches!(
+            ResponseCache::turn(&cache, &key, 5),
+            Some(Turn::Wait(_))
+        ));
+        assert!(matches!(
+            ResponseCache::turn(&cache, &key, 4),
+            Some(Turn::Wait(_))
+        ));
+        // After a write, the maker of 5 is of no use: the first request of 6 makes it, and
+        // the next one waits for that maker.
+        let Some(Turn::Make(new)) = ResponseCache::turn(&cache, &key, 6) else {
+            panic!("a request of a later generation makes its own answer");
+        };
+        assert!(matches!(
+            ResponseCache::turn(&cache, &key, 6),
+            Some(Turn::Wait(_))
+        ));
+        // The old maker finishing leaves the new one's slot in place.
+        drop(old);
+        assert!(matches!(
+            ResponseCache::turn(&cache, &key, 6),
+            Some(Turn::Wait(_))
+        ));
+        drop(new);
+        assert!(matches!(
+            ResponseCache::turn(&cache, &key, 6),
+            Some(Turn::Make(_))
+        ));
+    }
 }
