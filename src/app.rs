@@ -114,6 +114,8 @@ impl AppState {
             db::open_pool(&config.database_path, 2)?,
             Box::new(move || generation.bump()),
         );
+        // Searches' hits are kept between index commits where answers are kept at all.
+        search.remember(config.response_cache_bytes > 0);
         let indexer = search.clone();
         db.after_commit(Box::new(move || indexer.notify()));
         let cache = web::Data::new(ResponseCache::new(

@@ -7,7 +7,7 @@
 //! queries without ever parsing text again).
 
 /// One thing a search asks for (or, in [`Search::unwanted`], excludes).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Term {
     /// A word; `prefix` when it ended with `*` (`shelt*`). The text may still hold
     /// punctuation (`body:x`), which the index's tokenizer splits into a phrase.
@@ -17,7 +17,7 @@ pub enum Term {
 }
 
 /// A parsed search: every wanted term must match, no unwanted one may.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Search {
     /// Never empty: a search that wants nothing is no search (see [`parse`]).
     pub wanted: Vec<Term>,

@@ -13,6 +13,7 @@
 
 mod collect;
 mod indexer;
+mod memo;
 mod query;
 mod schema;
 mod source;
@@ -32,7 +33,7 @@ pub use query::{MAX_PREFIX_EXPANSIONS, TextQuery};
 use schema::Fields;
 
 /// The order of public hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
     /// Best match first (BM25; a word in the title weighs most), then newest.
     Relevance,
@@ -122,6 +123,9 @@ struct Shared {
     indexer: OnceLock<std::thread::Thread>,
     /// How many times the index was built from scratch.
     rebuilds: AtomicU64,
+    /// Whether public searches' answers are kept in `memo` (see [`SearchIndex::remember`]).
+    remember: AtomicBool,
+    memo: memo::Memo,
 }
 
 #[derive(Clone)]
@@ -164,6 +168,8 @@ impl SearchIndex {
                 advanced: Condvar::new(),
                 indexer: OnceLock::new(),
                 rebuilds: AtomicU64::new(0),
+                remember: AtomicBool::new(false),
+                memo: memo::Memo::default(),
             }),
         }
     }
@@ -180,6 +186,13 @@ impl SearchIndex {
     /// indexer thread ([`SearchIndex::start`]) works on the same folder.
     pub fn build_now(&self) -> Result<u64, SearchError> {
         indexer::build_now(&self.shared)
+    }
+
+    /// Keeps the answers of public searches until the index or the moment could change them
+    /// (see `memo`), or stops keeping new ones. Off at first: a server without a response
+    /// cache shows what every answer costs.
+    pub fn remember(&self, on: bool) {
+        self.shared.remember.store(on, AtomicOrdering::Release);
     }
 
     /// Wakes the indexer: call after every committed write. Cheap (no lock, no syscall
@@ -237,18 +250,33 @@ impl SearchIndex {
         before: Option<(i64, i64)>,
     ) -> Result<Hits, SearchError> {
         let searcher = self.searcher()?;
-        let collector = PublicTop {
-            now,
-            keep: offset.saturating_add(limit),
-            scored: order == Order::Relevance,
-            count,
-            before: before.filter(|_| order == Order::Newest),
+        let before = before.filter(|_| order == Order::Newest);
+        let find = || -> Result<Hits, SearchError> {
+            let collector = PublicTop {
+                now,
+                keep: offset.saturating_add(limit),
+                scored: order == Order::Relevance,
+                count,
+                before,
+            };
+            let (hits, total) = searcher.search(&*q.to_query(&self.shared.fields), &collector)?;
+            Ok(Hits {
+                hits: hits.into_iter().skip(offset).collect(),
+                total: count.then_some(total),
+            })
         };
-        let (hits, total) = searcher.search(&*q.to_query(&self.shared.fields), &collector)?;
-        Ok(Hits {
-            hits: hits.into_iter().skip(offset).collect(),
-            total: count.then_some(total),
-        })
+        if !self.shared.remember.load(AtomicOrdering::Acquire) {
+            return find();
+        }
+        let asked = memo::Asked {
+            query: q.clone(),
+            order,
+            offset,
+            limit,
+            count,
+            before,
+        };
+        self.shared.memo.answer(&searcher, now, asked, find)
     }
 
     /// Every matching article id whatever its status, ascending (for staff lists and other

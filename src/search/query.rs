@@ -19,7 +19,7 @@ pub const MAX_PREFIX_EXPANSIONS: u32 = 200;
 
 /// A parsed search: what `articles::search` makes of the `q` parameter. Every wanted term
 /// must match (in any of title, subtitle, excerpt and body), no unwanted one may.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TextQuery(Search);
 
 impl TextQuery {

@@ -568,3 +568,48 @@ fn an_index_survives_a_restart_and_is_rebuilt_when_deleted_broken_or_ahead() {
 fn reopen(room: &Newsroom) -> SearchIndex {
     room.open()
 }
+
+#[test]
+fn remembered_answers_follow_the_clock_and_every_index_commit() {
+    let room = Newsroom::new();
+    let old = room.add("Qaim market reopens", "Stalls.", "published", Some(1000));
+    let soon = room.add("Qaim council meets", "Agenda.", "scheduled", Some(3000));
+    let index = room.open();
+    index.remember(true);
+    index.start().unwrap();
+    settle(&index);
+    // Asked twice before the scheduled article falls due, then at and after that moment on
+    // the same searcher: the kept answer ends exactly when it falls due.
+    for now in [2000, 2999] {
+        assert_eq!(public_ids(&index, "qaim", now), [old], "at {now}");
+    }
+    for now in [3000, 3001, 2999] {
+        let want = if now >= 3000 {
+            vec![soon, old]
+        } else {
+            vec![old]
+        };
+        assert_eq!(public_ids(&index, "qaim", now), want, "at {now}");
+    }
+    // A moment before the searcher was first seen is answered, not kept.
+    assert_eq!(public_ids(&index, "qaim", 1500), [old]);
+    // A commit brings in what it holds.
+    let new = room.add("Qaim bridge rebuilt", "Crews.", "published", Some(2500));
+    index.notify();
+    settle(&index);
+    assert_eq!(public_ids(&index, "qaim", 3001), [soon, new, old]);
+    room.run(&format!("DELETE FROM articles WHERE id = {soon}"));
+    index.notify();
+    settle(&index);
+    assert_eq!(public_ids(&index, "qaim", 3001), [new, old]);
+    // The same answers as a search that keeps nothing, total included.
+    let counted = |index: &SearchIndex| {
+        index
+            .public(&parse("qaim"), 3001, Order::Relevance, 0, 1, true, None)
+            .unwrap()
+    };
+    let kept = counted(&index);
+    assert_eq!(kept, counted(&index));
+    index.remember(false);
+    assert_eq!(kept, counted(&index));
+}
