@@ -97,7 +97,9 @@ pub async fn list_comments(
 
 /// Post a comment
 ///
-/// Anyone may comment on a public article whose `comments_enabled` is true (else `403`).
+/// Anyone may comment on a public article whose `comments_enabled` is true (else `403`). An
+/// article the caller may not read is a `404`, as for `GET`; staff who may read an article
+/// that is not public get a `403`.
 /// Readers' comments wait for a moderator (`status: pending`); staff comments (with a bearer
 /// token) are approved at once. `parent_id` replies to an approved comment of the same
 /// article. The same text on the same article within 10 minutes is a `409`; more than 2
@@ -187,6 +189,34 @@ pub async fn post_comment(
     )
 }
 
+/// What a staff comment without a name shows when the user has neither a byline nor a display
+/// name of their own.
+const STAFF_NAME: &str = "Newsroom staff";
+
+/// The name a staff comment shows when it gives none: the byline the user is linked to, else
+/// their display name unless it is only the default taken from their email, else
+/// [`STAFF_NAME`]. Nothing of a staff email is ever shown in public.
+fn staff_name(conn: &mut Conn, user: crate::users::models::UserRow) -> Result<String, AppError> {
+    use crate::db::schema::authors;
+    use diesel::prelude::*;
+    let byline = match user.author_id {
+        Some(id) => authors::table
+            .find(id)
+            .select(authors::name)
+            .first::<String>(conn)
+            .optional()?,
+        None => None,
+    };
+    let local_part = user.email.split('@').next().unwrap_or_default();
+    Ok(byline.unwrap_or_else(|| {
+        if user.display_name.eq_ignore_ascii_case(local_part) {
+            STAFF_NAME.to_owned()
+        } else {
+            user.display_name
+        }
+    }))
+}
+
 /// Checks a comment against the article it is for and what is stored (open for comments,
 /// a valid parent, not a repeat) and builds the row to insert.
 fn comment_to_insert(
@@ -196,7 +226,9 @@ fn comment_to_insert(
     body: Result<NewCommentBody, AppError>,
     now: chrono::NaiveDateTime,
 ) -> Result<NewComment, AppError> {
-    let article = articles::load(conn, key)?.ok_or_else(|| articles::not_found(key))?;
+    // An article the caller may not read does not exist for them (`404`, as for `GET`);
+    // staff who may read it learn why they cannot comment on it.
+    let article = articles::load_visible(conn, key, staff, now)?;
     if !article.is_public_at(now) {
         return Err(AppError::Forbidden(
             "Comments are open only on published articles.".into(),
@@ -207,10 +239,11 @@ fn comment_to_insert(
             "Comments are closed on this article.".into(),
         ));
     }
-    let staff_email = match staff {
-        Some(u) => crate::users::queries::find(conn, u.id)?.map(|row| row.email),
+    let staff_row = match staff {
+        Some(u) => crate::users::queries::find(conn, u.id)?,
         None => None,
     };
+    let staff_email = staff_row.as_ref().map(|row| row.email.clone());
     let body = body?.validate(staff_email.as_deref())?;
     if let Some(parent_id) = body.parent_id {
         let parent = queries::find(conn, parent_id)?;
@@ -236,14 +269,11 @@ fn comment_to_insert(
     } else {
         CommentStatus::Pending
     };
-    let author_name = body
-        .author_name
-        .or_else(|| {
-            staff_email
-                .as_ref()
-                .map(|e| e.split('@').next().unwrap_or_default().to_owned())
-        })
-        .unwrap_or_default();
+    let author_name = match (body.author_name, staff_row) {
+        (Some(name), _) => name,
+        (None, Some(user)) => staff_name(conn, user)?,
+        (None, None) => String::new(),
+    };
     Ok(NewComment {
         article_id: article.row.id,
         parent_id: body.parent_id,

@@ -128,8 +128,42 @@ async fn staff_comments_are_approved_at_once() {
     let c = res.ok();
     assert_eq!(res.status, 201);
     assert_eq!(c["status"], "approved");
-    assert!(c["author_name"].as_str().unwrap().starts_with("author-"));
+    // Nothing of the staff email shows: this user's display name is only its local part.
+    assert_eq!(c["author_name"], "Newsroom staff");
     assert_eq!(count(&app, &s).await, 1);
+}
+
+#[actix_web::test]
+async fn a_staff_comment_without_a_name_shows_the_byline_or_the_display_name() {
+    let app = TestApp::spawn().await;
+    let s = story(&app, "Staff names").await;
+    let byline = app
+        .create("/api/v1/authors", json!({"name": "Layla Hassan"}), &s.admin)
+        .await;
+    for (extra, shown) in [
+        (json!({"display_name": "Anbar desk"}), "Anbar desk"),
+        (
+            json!({"display_name": "Anbar desk", "author_id": byline["id"]}),
+            "Layla Hassan",
+        ),
+    ] {
+        let email = format!("desk-{}@dateline.test", unique());
+        let mut user = json!({"email": email, "role": "editor", "password": PASSWORD});
+        user.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        app.post("/api/v1/users", &user, Some(&s.admin)).await.ok();
+        let token = access(&app.login(&email, PASSWORD).await);
+        let c = app
+            .post(
+                &s.comments,
+                &json!({"body": format!("Update from the desk for {shown}.")}),
+                Some(&token),
+            )
+            .await
+            .ok();
+        assert_eq!(c["author_name"], shown);
+    }
 }
 
 #[actix_web::test]
@@ -459,10 +493,23 @@ async fn comments_are_closed_when_disabled_or_not_public() {
         )
         .await;
     let draft_comments = format!("/api/v1/articles/{}/comments", draft["id"]);
-    app.post(&draft_comments, &reader("hello"), None)
+    // Whoever may not read the draft cannot learn that it exists: 404, as for GET. Staff who
+    // may read it learn why they cannot comment.
+    let p = app
+        .post(&draft_comments, &reader("hello"), None)
+        .await
+        .problem(404);
+    let got = app.get(&draft_comments, None).await.problem(404);
+    assert_eq!(p["detail"], got["detail"], "the same answer as GET");
+    let (_, other_author) = app.token_for(Role::Author).await;
+    app.post(&draft_comments, &reader("hello"), Some(&other_author))
+        .await
+        .problem(404);
+    let p = app
+        .post(&draft_comments, &reader("hello"), Some(&s.admin))
         .await
         .problem(403);
-    app.get(&draft_comments, None).await.problem(404);
+    assert!(p["detail"].as_str().unwrap().contains("published"));
     app.post(
         "/api/v1/articles/no-such-story/comments",
         &reader("hello"),
