@@ -7,8 +7,9 @@ use futures_util::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::AppState;
+use crate::articles::service as articles;
 use crate::auth::{AuthUser, MaybeAuthUser, policy};
-use crate::db;
+use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, FieldsParam, ListBody, PageParams};
 use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
@@ -24,6 +25,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
+use crate::slug::IdOrSlug;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_images)
@@ -469,6 +471,32 @@ pub async fn update_image(
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
 }
 
+/// The articles `ids` as `user` may know of them: the slugs of those they may read, and how
+/// many others there are ("article(s) a, b and 2 unpublished articles").
+fn readable_articles(conn: &mut Conn, ids: &[i64], user: &AuthUser) -> Result<String, AppError> {
+    let now = db::now();
+    let mut slugs = Vec::new();
+    for &id in ids {
+        let key = IdOrSlug::parse(&id.to_string());
+        match articles::load_visible(conn, &key, Some(user), now) {
+            Ok(stored) => slugs.push(stored.row.slug),
+            Err(AppError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let hidden = ids.len() - slugs.len();
+    let unpublished = match hidden {
+        0 => String::new(),
+        1 => "1 unpublished article".to_owned(),
+        n => format!("{n} unpublished articles"),
+    };
+    Ok(match (slugs.is_empty(), unpublished.is_empty()) {
+        (true, _) => unpublished,
+        (false, true) => format!("article(s) {}", slugs.join(", ")),
+        (false, false) => format!("article(s) {} and {unpublished}", slugs.join(", ")),
+    })
+}
+
 /// Delete an image
 ///
 /// Removes the metadata, and the file and its renditions unless another upload of the same
@@ -515,8 +543,8 @@ pub async fn delete_image(
             let mut uses = Vec::new();
             if !articles.is_empty() {
                 uses.push(format!(
-                    "the feature image of article(s) {}",
-                    articles.join(", ")
+                    "the feature image of {}",
+                    readable_articles(conn, &articles, &user)?
                 ));
             }
             if !authors.is_empty() {

@@ -65,10 +65,10 @@ pub fn list(
 
 /// What uses image `id`: slugs of articles with it as feature image, and of authors with it
 /// as avatar.
-pub fn users_of(conn: &mut Conn, id: i64) -> QueryResult<(Vec<String>, Vec<String>)> {
+pub fn users_of(conn: &mut Conn, id: i64) -> QueryResult<(Vec<i64>, Vec<String>)> {
     let articles = articles::table
         .filter(articles::feature_image_id.eq(id))
-        .select(articles::slug)
+        .select(articles::id)
         .order(articles::id)
         .load(conn)?;
     let authors = authors::table

@@ -689,6 +689,45 @@ async fn metadata_is_listed_searched_and_edited_within_the_role_rules() {
 }
 
 #[actix_web::test]
+async fn an_image_in_use_names_only_the_articles_the_caller_may_read() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (_, author) = app.token_for(Role::Author).await;
+    let img = upload(&app, &png(320, 180), &author).await;
+    for (title, token) in [
+        ("Own draft on the Qaim crossing", &author),
+        ("Desk draft on Anbar", &admin),
+        ("Desk draft on Rawa", &admin),
+    ] {
+        app.create(
+            "/api/v1/articles",
+            json!({"title": title, "feature_image_id": img["id"]}),
+            token,
+        )
+        .await;
+    }
+    let p = app
+        .delete(&format!("/api/v1/images/{}", img["id"]), Some(&author))
+        .await
+        .problem(409);
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("own-draft-on-the-qaim-crossing"),
+        "{detail}"
+    );
+    assert!(detail.contains("and 2 unpublished articles"), "{detail}");
+    assert!(!detail.contains("desk-draft"), "{detail}");
+    // Editors read every draft: theirs names all three.
+    let p = app
+        .delete(&format!("/api/v1/images/{}", img["id"]), Some(&admin))
+        .await
+        .problem(409);
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains("desk-draft-on-rawa"), "{detail}");
+    assert!(!detail.contains("unpublished"), "{detail}");
+}
+
+#[actix_web::test]
 async fn an_image_in_use_cannot_be_deleted_and_articles_embed_it() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
