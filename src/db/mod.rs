@@ -105,6 +105,7 @@ pub fn open_counted_pool(
             source,
         })?;
     }
+    owner_only(path)?;
     let url = path.to_string_lossy().into_owned();
     {
         let mut first =
@@ -127,6 +128,42 @@ pub fn open_counted_pool(
     Ok(pool)
 }
 
+/// Creates the database file readable and writable by its owner only (it holds password
+/// hashes and emails), or takes group and other access away from an existing one and its
+/// WAL. SQLite gives the WAL and shared-memory files it creates the database file's mode.
+fn owner_only(path: &Path) -> Result<(), SetupError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let open_err = |e: std::io::Error| SetupError::Open(format!("{}: {e}", path.display()));
+        if path.as_os_str() == ":memory:" {
+            return Ok(());
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(open_err)?;
+        for file in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(file);
+            let file = Path::new(&name);
+            let Ok(meta) = std::fs::metadata(file) else {
+                continue;
+            };
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(open_err)?;
+                tracing::warn!(path = %file.display(), "took group and other access away from the database file");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Applies every pending embedded migration to the database at `path`; returns the versions
 /// it applied.
 ///
@@ -134,6 +171,7 @@ pub fn open_counted_pool(
 /// for rebuilding a table asks: dropping the old copy of a table must not cascade to the rows
 /// that reference it. The keys are checked once all migrations have run.
 pub fn migrate(path: &Path) -> Result<Vec<String>, SetupError> {
+    owner_only(path)?;
     let url = path.to_string_lossy().into_owned();
     let failed = |e: &dyn std::fmt::Display| SetupError::Migrate(e.to_string());
     let mut conn = Conn::establish(&url).map_err(|e| failed(&e))?;
@@ -422,6 +460,30 @@ mod tests {
     struct Row {
         #[diesel(sql_type = BigInt)]
         x: i64,
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_wal_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fresh.db");
+        let pool = open_pool(&path, 1).unwrap();
+        pool.get()
+            .unwrap()
+            .batch_execute("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let wal = dir.path().join("fresh.db-wal");
+        assert!(wal.exists());
+        assert_eq!((mode(&path), mode(&wal)), (0o600, 0o600));
+        drop(pool);
+        // A database made before, readable by everyone, is closed to them.
+        let old = dir.path().join("old.db");
+        std::fs::write(&old, b"").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        migrate(&old).unwrap();
+        assert_eq!(mode(&old), 0o600);
     }
 
     /// Writes queued together commit together, each in a savepoint: one that fails takes back
