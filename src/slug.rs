@@ -162,10 +162,10 @@ mod tests {
     fn titles_become_ascii_slugs() {
         assert_eq!(
             derive(
-                "Army jets kill 14 Islamic State members in Qaim, western Anbar",
+                "Air raid on a Qaim workshop leaves 14 militants dead, Anbar officials say",
                 "x"
             ),
-            "army-jets-kill-14-islamic-state-members-in-qaim-western-anbar"
+            "air-raid-on-a-qaim-workshop-leaves-14-militants-dead-anbar-officials-say"
         );
         assert_eq!(
             derive("Al-Qā'im: ‘black stain’ to go", "x"),
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn the_slug_shape_is_checked() {
-        for ok in ["qaim", "army-jets-kill-14", "qaim-2017", "2017-review"] {
+        for ok in ["qaim", "qaim-air-raid-14", "qaim-2017", "2017-review"] {
             assert!(is_valid(ok), "{ok}");
         }
         for bad in [

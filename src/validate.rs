@@ -52,7 +52,7 @@ impl Errors {
         if !crate::slug::is_valid(value) {
             self.add(
                 field,
-                "must be lower-case letters and digits in words joined by single hyphens (army-jets-kill-14), not only digits, at most 120 characters",
+                "must be lower-case letters and digits in words joined by single hyphens (qaim-air-raid-14), not only digits, at most 120 characters",
             );
         }
     }
