@@ -54,10 +54,15 @@ async fn main() -> ExitCode {
 
 fn init_tracing(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Not lossy: past its queue, logging waits rather than dropping lines.
+    // Not lossy: past its queue, logging waits rather than dropping lines. The logging thread
+    // writes what queued meanwhile in one go and flushes once the queue is empty: stderr alone
+    // is unbuffered, and a write per line cost a third of the cached reads' throughput.
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
-        .finish(std::io::stderr());
+        .finish(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stderr(),
+        ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
