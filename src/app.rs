@@ -311,6 +311,7 @@ pub fn app(
         .default_service(web::to(routes::fallback))
         // Inner to outer: each request passes these bottom-up, each response top-down.
         .wrap(from_fn(entity_tag))
+        .wrap(from_fn(routes::known_query))
         .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
         .wrap(Condition::new(cors_enabled, cors))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))

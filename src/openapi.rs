@@ -392,7 +392,13 @@ fn add_server_errors(openapi: &mut OpenApiDoc) {
 }
 
 fn add_responses(op: &mut Operation) {
-    for (status, name) in [("500", "InternalError"), ("503", "Unavailable")] {
+    // Any operation answers 422 to a query parameter it does not take
+    // (`http::routes::known_query`).
+    for (status, name) in [
+        ("422", "Unprocessable"),
+        ("500", "InternalError"),
+        ("503", "Unavailable"),
+    ] {
         op.responses
             .responses
             .entry(status.to_owned())

@@ -1099,3 +1099,69 @@ async fn an_approved_comment_shows_in_the_cached_comment_count_at_once() {
     assert_eq!(app.get(&path, None).await.ok()["comment_count"], 1);
     assert_eq!(list(&app, "", None).await["data"][0]["comment_count"], 1);
 }
+
+/// A query parameter the operation does not take is a 422 naming it (`?limit=2` once
+/// returned 20 items, `?tags=x` everything), and so is one given twice; what the OpenAPI
+/// document lists for the operation is what it takes.
+#[actix_web::test]
+async fn unknown_and_repeated_query_parameters_are_422_naming_them() {
+    let app = TestApp::spawn().await;
+    let d = desk(&app).await;
+    let res = app
+        .get("/api/v1/articles?limit=2&per_page=5&tags=x&limit=3", None)
+        .await;
+    assert_eq!(res.invalid_fields(), ["limit", "tags"]);
+    let p = res.problem(422);
+    let message = p["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("per_page"), "{message}");
+    assert_eq!(
+        res.header("content-type").unwrap(),
+        "application/problem+json"
+    );
+    assert_eq!(
+        app.get("/api/v1/articles?tag=a&tag=b", None)
+            .await
+            .invalid_fields(),
+        ["tag"]
+    );
+    // The same for every method, HEAD included, and for writes.
+    let head = send(
+        app.request(Method::HEAD, "/api/v1/articles?limit=2", None),
+        None,
+    )
+    .await;
+    assert_eq!(head.status, 422);
+    let res = app
+        .post(
+            "/api/v1/articles?draft=1",
+            &json!({"title": "Checkpoint reopens"}),
+            Some(&d.admin),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["draft"]);
+    assert_eq!(
+        app.get("/healthz?verbose=1", None).await.invalid_fields(),
+        ["verbose"]
+    );
+    // Every parameter the document lists is taken.
+    let doc = app.get("/api-docs/openapi.json", None).await.ok();
+    let params: Vec<String> = doc["paths"]["/api/v1/articles"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(params.len() > 10, "{params:?}");
+    let all = params
+        .iter()
+        .map(|p| format!("{p}="))
+        .collect::<Vec<_>>()
+        .join("&");
+    let res = app.get(&format!("/api/v1/articles?{all}"), None).await;
+    assert!(
+        !res.text().contains("is not a query parameter"),
+        "{}",
+        res.text()
+    );
+}
