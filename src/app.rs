@@ -13,7 +13,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::throttle::SlidingWindow;
 use crate::auth::tokens::{self, TokenKeys};
@@ -302,7 +302,13 @@ pub fn app(
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             AppError::BadRequest(format!("The query string could not be read: {err}.")).into()
         }))
-        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, api))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url(OPENAPI_PATH, api)
+                // Served on a real hostname, Swagger UI would otherwise send the document's
+                // address to validator.swagger.io.
+                .config(SwaggerConfig::default().validator_url("none")),
+        )
         .service(
             web::resource("/docs")
                 .route(web::get().to(docs_redirect))

@@ -17,8 +17,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    // A missing .env is normal; the environment alone may configure everything.
-    let _ = dotenvy::dotenv();
+    // A missing .env is normal; the environment alone may configure everything. One that
+    // does not parse stops here, before any of it applies.
+    if let Err(err) = load_dotenv() {
+        eprintln!("dateline: {err}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     // Printing the OpenAPI document needs no configuration at all.
     if matches!(cli.command, Some(Command::Openapi)) {
@@ -50,6 +54,43 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Applies the first `.env` found in the working folder or above it (variables already set
+/// win), after checking every line of it: a line that does not parse is named by its number,
+/// and nothing of the file applies.
+fn load_dotenv() -> Result<(), String> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Ok(());
+    };
+    let Some(path) = cwd
+        .ancestors()
+        .map(|dir| dir.join(".env"))
+        .find(|p| p.is_file())
+    else {
+        return Ok(());
+    };
+    let shown = path.display();
+    let unreadable = |e: dotenvy::Error| format!("cannot read {shown}: {e}");
+    for item in dotenvy::from_path_iter(&path).map_err(unreadable)? {
+        match item {
+            Ok(_) => {}
+            Err(dotenvy::Error::LineParse(line, at)) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let number = text
+                    .find(line.as_str())
+                    .map_or(0, |offset| text[..offset].matches('\n').count() + 1);
+                return Err(format!(
+                    "{shown}, line {number}: cannot read `{}` (at character {}); expected \
+                     NAME=value, a # comment or a blank line. Nothing of the file was applied.",
+                    line.trim_end(),
+                    at + 1
+                ));
+            }
+            Err(e) => return Err(unreadable(e)),
+        }
+    }
+    dotenvy::from_path(&path).map_err(unreadable)
 }
 
 fn init_tracing(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {

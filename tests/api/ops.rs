@@ -140,6 +140,13 @@ async fn docs_redirect_to_swagger_ui_served_from_the_binary() {
     let init = app.get("/docs/swagger-initializer.js", None).await;
     assert_eq!(init.status, 200);
     assert!(init.text().contains("/api-docs/openapi.json"));
+    // No call to the online validator from a reader's browser.
+    assert!(
+        init.text().contains(r#""validatorUrl": "none""#)
+            || init.text().contains(r#""validatorUrl":"none""#),
+        "{}",
+        init.text()
+    );
 }
 
 fn committed_spec() -> Value {
@@ -542,4 +549,34 @@ fn the_document_says_what_lists_accept_and_what_sparse_answers_look_like() {
     assert_eq!(if_match["schema"]["type"], "string");
     let title = &spec["components"]["schemas"]["UpdateArticle"]["properties"]["title"];
     assert_eq!(title["type"], "string", "not nullable: null is refused");
+}
+
+/// A `.env` line that does not parse stops start-up with its number, and nothing of the file
+/// applies (it used to apply the lines above it and skip the rest silently).
+#[test]
+fn a_dotenv_line_that_does_not_parse_stops_start_up_with_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("never.db");
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "DATELINE_BIND_ADDR=127.0.0.1:1\n# a comment\nDATABASE_URL={}\nTHE DESK FORGOT AN EQUALS SIGN\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(".env, line 4:"), "{stderr}");
+    assert!(
+        stderr.contains("THE DESK FORGOT AN EQUALS SIGN"),
+        "{stderr}"
+    );
+    assert!(!db.exists(), "nothing of the file applied");
 }
