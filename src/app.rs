@@ -318,7 +318,11 @@ pub fn app(
         // Inner to outer: each request passes these bottom-up, each response top-down.
         .wrap(from_fn(entity_tag))
         .wrap(from_fn(routes::known_query))
-        .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::REFERRER_POLICY, "no-referrer")),
+        )
         .wrap(Condition::new(cors_enabled, cors))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(Compress::default())

@@ -1,4 +1,4 @@
-//! `GET /healthz`: whether the service and its database answer.
+//! `GET /healthz`: whether the service and its database answer; `GET /`: where to start.
 
 use actix_web::{HttpResponse, get, web};
 use diesel::RunQueryDsl;
@@ -11,7 +11,53 @@ use crate::db;
 use crate::error::AppError;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(healthz);
+    cfg.service(healthz).service(index);
+}
+
+/// Where a newcomer starts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Index {
+    #[schema(example = "Dateline")]
+    pub name: &'static str,
+    /// Swagger UI.
+    #[schema(example = "/docs/")]
+    pub docs: &'static str,
+    /// The OpenAPI document.
+    #[schema(example = "/api-docs/openapi.json")]
+    pub openapi: &'static str,
+    /// The API's root.
+    #[schema(example = "/api/v1")]
+    pub api: &'static str,
+    #[schema(example = "/healthz")]
+    pub health: &'static str,
+}
+
+/// Where to start
+///
+/// Points to the API documentation (Swagger UI), the OpenAPI document, the API's root and the
+/// health check.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "Where the documentation and the API are.", body = Index),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+    )
+)]
+#[get("/")]
+pub async fn index() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            crate::http::CACHE_PUBLIC,
+        ))
+        .json(Index {
+            name: "Dateline",
+            docs: "/docs/",
+            openapi: crate::app::OPENAPI_PATH,
+            api: "/api/v1",
+            health: "/healthz",
+        })
 }
 
 /// The service's health.

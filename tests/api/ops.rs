@@ -580,3 +580,33 @@ fn a_dotenv_line_that_does_not_parse_stops_start_up_with_its_number() {
     );
     assert!(!db.exists(), "nothing of the file applied");
 }
+
+/// `GET /` tells a newcomer where the documentation and the API are, and every answer (a
+/// success, a problem, the docs) carries the security headers.
+#[actix_web::test]
+async fn the_root_points_to_the_docs_and_every_answer_has_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let root = app.get("/", None).await;
+    let body = root.ok();
+    assert_eq!(body["docs"], "/docs/");
+    assert_eq!(body["openapi"], "/api-docs/openapi.json");
+    let spec = app.get(body["openapi"].as_str().unwrap(), None).await.ok();
+    assert!(spec["paths"]["/"]["get"].is_object(), "GET / is documented");
+    for path in [
+        "/",
+        "/healthz",
+        "/docs/",
+        "/api/v1/articles",
+        "/api/v1/articles/none-such",
+        "/nowhere",
+        "/api/v1/articles?limit=2",
+    ] {
+        let res = app.get(path, None).await;
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(res.header("referrer-policy"), Some("no-referrer"), "{path}");
+    }
+}
