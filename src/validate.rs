@@ -3,6 +3,14 @@
 
 use crate::error::{AppError, FieldError};
 
+/// The longest URL accepted, in characters.
+pub const MAX_URL_CHARS: usize = 2000;
+
+/// The OpenAPI pattern of a URL field, anchored at both ends: `http://` or `https://`, a
+/// host, then anything without whitespace or control characters. utoipa takes only a literal
+/// there: `a_url_field_documents_the_pattern_it_is_checked_by` keeps the copies equal.
+pub const URL_PATTERN: &str = r"^https?://[^\s/?#\x00-\x1f\x7f]+([/?#][^\s\x00-\x1f\x7f]*)?$";
+
 /// Collects field problems; [`Errors::finish`] turns them into one `422`.
 #[derive(Debug, Default)]
 pub struct Errors(Vec<FieldError>);
@@ -57,20 +65,23 @@ impl Errors {
         }
     }
 
-    /// Checks that `value` is an absolute http(s) URL of at most 2,000 characters.
+    /// Checks that `value` is an absolute http(s) URL of at most 2,000 characters (what
+    /// [`URL_PATTERN`] says, with the length counted in characters as the OpenAPI's
+    /// `maxLength` counts it).
     pub fn url(&mut self, field: &str, value: &str) {
         let host = value
             .strip_prefix("https://")
             .or_else(|| value.strip_prefix("http://"))
             .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
-        let ok = host.is_some_and(|h| !h.is_empty())
-            && value.len() <= 2000
+        let shaped = host.is_some_and(|h| !h.is_empty())
             && !value.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !ok {
+        if !shaped {
             self.add(
                 field,
                 "must be an http:// or https:// URL such as https://www.example.com/",
             );
+        } else if value.chars().count() > MAX_URL_CHARS {
+            self.add(field, format!("must be at most {MAX_URL_CHARS} characters"));
         }
     }
 
@@ -113,6 +124,49 @@ pub fn is_plausible_email(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_is_as_long_as_its_characters_not_its_bytes() {
+        let long = |n: usize| format!("https://example.com/{}", "µ".repeat(n));
+        let check = |url: &str| {
+            let mut e = Errors::new();
+            e.url("url", url);
+            e.0.into_iter().map(|f| f.message).collect::<Vec<_>>()
+        };
+        // 1,008 `µ` are 2,016 bytes but 1,028 characters.
+        assert!(check(&long(1008)).is_empty());
+        assert!(check(&long(MAX_URL_CHARS - 20)).is_empty());
+        assert_eq!(
+            check(&long(MAX_URL_CHARS - 19)),
+            ["must be at most 2000 characters"]
+        );
+        assert_eq!(check("https://exa mple.com/").len(), 1);
+        assert_eq!(check("https://example.com/\u{7}").len(), 1);
+    }
+
+    #[test]
+    fn a_url_field_documents_the_pattern_it_is_checked_by() {
+        let doc = serde_json::to_value(crate::openapi::openapi()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let mut seen = 0;
+        for (schema, field) in [
+            ("CreateAuthor", "website"),
+            ("CreateSource", "url"),
+            ("UpdateAuthor", "website"),
+            ("UpdateSource", "url"),
+        ] {
+            let property = &schemas[schema]["properties"][field];
+            if property.is_null() {
+                continue;
+            }
+            seen += 1;
+            let pattern = property["pattern"]
+                .as_str()
+                .or_else(|| property["oneOf"][0]["pattern"].as_str());
+            assert_eq!(pattern, Some(URL_PATTERN), "{schema}.{field}: {property}");
+        }
+        assert_eq!(seen, 4, "the URL fields were not all found");
+    }
 
     #[test]
     fn emails() {

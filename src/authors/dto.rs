@@ -92,7 +92,10 @@ pub struct CreateAuthor {
     /// Contact address, shown to staff only.
     #[schema(format = Email)]
     pub email: Option<String>,
-    #[schema(pattern = "^https?://[^\\s/?#]+", max_length = 2000)]
+    #[schema(
+        pattern = r"^https?://[^\s/?#\x00-\x1f\x7f]+([/?#][^\s\x00-\x1f\x7f]*)?$",
+        max_length = 2000
+    )]
     pub website: Option<String>,
     /// The author's picture (an uploaded image's id).
     pub avatar_image_id: Option<i64>,

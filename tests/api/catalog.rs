@@ -517,3 +517,33 @@ async fn an_author_may_not_change_a_tag_that_published_stories_use() {
         200
     );
 }
+
+/// URL lengths count characters, as the OpenAPI's `maxLength` does: a path of 1,008 `µ`
+/// (2,016 bytes) is a URL of 1,028 characters, well within 2,000.
+#[actix_web::test]
+async fn a_long_url_in_another_alphabet_is_counted_in_characters() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let url = format!("https://example.com/{}", "µ".repeat(1008));
+    let author = app
+        .create(
+            "/api/v1/authors",
+            json!({"name": "Hawre Aziz", "website": url}),
+            &admin,
+        )
+        .await;
+    assert_eq!(author["website"], url.as_str());
+    let too_long = format!("https://example.com/{}", "µ".repeat(1981));
+    let res = app
+        .post(
+            "/api/v1/sources",
+            &json!({"name": "Long address", "url": too_long, "kind": "website"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["url"]);
+    assert_eq!(
+        res.problem(422)["errors"][0]["message"],
+        "must be at most 2000 characters"
+    );
+}
