@@ -6,8 +6,9 @@
 //!
 //! Unlike actix's `web::Json`, it answers in problem+json with the status a client can act on:
 //! `415` for another media type, `413` over [`JSON_LIMIT`], `400` for text that is not JSON,
-//! and `422` naming *every* unknown or read-only field at once, then the first field whose
-//! value has the wrong type (with its path, such as `author_ids[2]`).
+//! `422` for a key an object names twice, then `422` naming *every* unknown or read-only
+//! field at once, then the first field whose value has the wrong type (with its path, such as
+//! `author_ids[2]`).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -111,8 +112,7 @@ fn too_large() -> AppError {
 
 /// Parses a JSON object into `T`, with the error statuses described in the module docs.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| AppError::BadRequest(format!("The body is not valid JSON: {e}.")))?;
+    let value = unique_keys(bytes)?;
     let Value::Object(map) = &value else {
         return Err(AppError::invalid("body", "must be a JSON object"));
     };
@@ -146,6 +146,119 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             AppError::invalid(path, message)
         }
     })
+}
+
+/// What a duplicate key's error message starts with (see [`Unique`]).
+const DUPLICATE: &str = "duplicate key ";
+
+/// Reads JSON text as a [`Value`], refusing an object that names a key twice (a `422` naming
+/// it, with its path inside nested objects): a plain parse keeps the last and drops the
+/// others without a word.
+fn unique_keys(bytes: &[u8]) -> Result<Value, AppError> {
+    let broken = |e: &dyn std::fmt::Display| {
+        AppError::BadRequest(format!("The body is not valid JSON: {e}."))
+    };
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, Unique>(&mut reader) {
+        Ok(Unique(value)) => {
+            reader.end().map_err(|e| broken(&e))?;
+            Ok(value)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = inner.to_string();
+            match message
+                .strip_prefix(DUPLICATE)
+                .and_then(|rest| rest.split('`').nth(1))
+            {
+                Some(key) => {
+                    let field = if path == "." || path.is_empty() {
+                        key.to_owned()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    Err(AppError::invalid(field, "is given more than once"))
+                }
+                None => Err(broken(&inner)),
+            }
+        }
+    }
+}
+
+/// A JSON value whose objects each name a key at most once.
+struct Unique(Value);
+
+impl<'de> Deserialize<'de> for Unique {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueVisitor).map(Unique)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> Visitor<'de> for UniqueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Unique::deserialize(d).map(|u| u.0)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unique(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format!("{DUPLICATE}`{key}`")));
+            }
+            let Unique(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// Deserializes a field that may be absent, `null`, or a value, as `Option<Option<V>>`:
@@ -282,6 +395,32 @@ mod tests {
             400
         );
         assert_eq!(parse::<Draft>(b"[1,2]").unwrap_err().problem().status, 422);
+    }
+
+    #[test]
+    fn a_key_given_twice_is_a_422_naming_it() {
+        let (status, errors) =
+            problem(parse::<Draft>(br#"{"title":"x","title":"y"}"#).unwrap_err());
+        assert_eq!(status, 422);
+        assert_eq!(
+            errors,
+            vec![("title".into(), "is given more than once".into())]
+        );
+        let err = unique_keys(br#"{"a":[{"b":1},{"b":2,"c":{"d":1,"d":1}}]}"#).unwrap_err();
+        assert_eq!(problem(err).1[0].0, "a[1].c.d");
+        // The same key in two objects is fine, and values come through as they were.
+        let v =
+            unique_keys(br#"{"a":{"k":1.5},"b":{"k":[true,null,"s",-3,18446744073709551615]}}"#)
+                .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"a":{"k":1.5},"b":{"k":[true,null,"s",-3,u64::MAX]}})
+        );
+        // Text after the value is still broken JSON.
+        assert_eq!(
+            unique_keys(br#"{"a":1} x"#).unwrap_err().problem().status,
+            400
+        );
     }
 
     #[test]

@@ -1411,3 +1411,26 @@ async fn every_answer_that_may_be_compressed_varies_on_accept_encoding() {
     );
     assert!(vary.iter().any(|v| v.contains("authorization")), "{vary:?}");
 }
+
+/// A body that names a key twice is a `422` naming it, and nothing is written: the last value
+/// used to win without a word.
+#[actix_web::test]
+async fn a_body_that_names_a_key_twice_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let req = app
+        .request(Method::POST, "/api/v1/articles", Some(&admin))
+        .content_type("application/json");
+    let res = send_raw(
+        req,
+        r#"{"title": "Qaim crossing reopens", "status": "draft", "status": "published"}"#,
+    )
+    .await;
+    assert_eq!(res.invalid_fields(), ["status"]);
+    assert!(res.text().contains("more than once"), "{}", res.text());
+    let list = app
+        .get("/api/v1/articles?status=any", Some(&admin))
+        .await
+        .ok();
+    assert_eq!(list["meta"]["total"], 0);
+}
