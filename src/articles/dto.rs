@@ -361,12 +361,14 @@ pub struct ArticleFilters {
     /// Only articles filed from this place (case-insensitive).
     #[param(example = "Qaim")]
     pub dateline: Option<String>,
-    /// Only articles published at or after this time (RFC 3339).
-    #[param(example = "2017-11-01T00:00:00Z")]
-    pub published_after: Option<DateTime<Utc>>,
-    /// Only articles published before this time (RFC 3339).
-    #[param(example = "2017-12-01T00:00:00Z")]
-    pub published_before: Option<DateTime<Utc>>,
+    /// Only articles published at or after this moment: a date (`2017-11-01`, from midnight
+    /// UTC) or an RFC 3339 time (`2017-11-01T08:30:00Z`).
+    #[param(value_type = Option<String>, example = "2017-11-01")]
+    pub published_after: Option<QueryTime>,
+    /// Only articles published before this moment: a date (`2017-12-01`, before its
+    /// midnight UTC) or an RFC 3339 time (`2017-12-01T08:30:00+03:00`).
+    #[param(value_type = Option<String>, example = "2017-12-01T00:00:00Z")]
+    pub published_before: Option<QueryTime>,
     /// Full-text search over title, subtitle, excerpt and body: words match their stems
     /// (`militant` finds `militants`), `"quoted phrases"` match as phrases, `word*` as a
     /// prefix, `-word` excludes. Ranked by relevance unless `sort` is given.
@@ -407,4 +409,31 @@ pub struct ArticleParams {
     /// Embed related objects: a comma list of `authors`, `tags`, `sources`, `feature_image`.
     #[param(example = "authors,sources")]
     pub include: Option<String>,
+}
+
+/// A moment given in a query string: a date (`2026-12-01`, its midnight UTC) or an RFC 3339
+/// time. Anything else is a `422` that shows both forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryTime(pub DateTime<Utc>);
+
+impl QueryTime {
+    /// What a wrong value is told.
+    pub const EXPECTED: &'static str =
+        "must be a date such as 2026-12-01 or an RFC 3339 time such as 2026-12-01T08:30:00Z";
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Some(Self(t.with_timezone(&Utc)));
+        }
+        let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+        Some(Self(day.and_hms_opt(0, 0, 0)?.and_utc()))
+    }
+}
+
+impl<'de> Deserialize<'de> for QueryTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).ok_or_else(|| serde::de::Error::custom(Self::EXPECTED))
+    }
 }

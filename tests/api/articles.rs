@@ -912,11 +912,28 @@ async fn the_list_is_newest_first_and_filters_by_author_tag_source_dateline_and_
             .await,
         [3, 2].map(|n| id_of(&a[n - 1]))
     );
+    // A bare date is its midnight UTC; a time may carry any offset.
+    assert_eq!(
+        get("published_after=2017-11-02&published_before=2017-11-04".into()).await,
+        [3, 2].map(|n| id_of(&a[n - 1]))
+    );
+    assert_eq!(
+        get("published_after=2017-11-02&published_before=2017-11-03T12:00:00%2B03:00".into()).await,
+        [2].map(|n| id_of(&a[n - 1]))
+    );
     assert_eq!(get("author=nobody".into()).await, Vec::<i64>::new());
-    let res = app
-        .get("/api/v1/articles?published_after=yesterday", None)
-        .await;
-    assert_eq!(res.invalid_fields(), ["published_after"]);
+    for bad in ["yesterday", "2017-11", "2017-02-30", "2017-11-02T09:30"] {
+        let res = app
+            .get(&format!("/api/v1/articles?published_after={bad}"), None)
+            .await;
+        assert_eq!(res.invalid_fields(), ["published_after"], "{bad}");
+        let message = res.problem(422)["errors"][0]["message"].clone();
+        assert_eq!(
+            message,
+            "must be a date such as 2026-12-01 or an RFC 3339 time such as 2026-12-01T08:30:00Z",
+            "{bad}"
+        );
+    }
 }
 
 #[actix_web::test]
