@@ -149,11 +149,27 @@ impl AppState {
             .map_err(|e| StartError::Read(e.to_string()))?;
         actix_web::rt::spawn(watch_the_clock(state.db.clone()));
         state.search.start()?;
-        if let Some(admin) = state.config.admin.clone() {
-            let count = db::read(&state.db, |conn| Ok(users::queries::count(conn)?))
-                .await
-                .map_err(|e| StartError::Bootstrap(e.to_string()))?;
-            if count == 0 {
+        tracing::info!(
+            database = %state.config.database_path.display(),
+            media = %state.config.media_dir.display(),
+            search_index = %state.config.search_dir.display(),
+            "opened the newsroom's data"
+        );
+        let users = db::read(&state.db, |conn| Ok(users::queries::count(conn)?))
+            .await
+            .map_err(|e| StartError::Bootstrap(e.to_string()))?;
+        match state.config.admin.clone() {
+            None if users == 0 => tracing::warn!(
+                "no user exists and DATELINE_ADMIN_EMAIL and DATELINE_ADMIN_PASSWORD are not set: \
+                 nobody can log in until they are, or until `dateline user create` makes one"
+            ),
+            None => tracing::info!(users, "admin bootstrap skipped: not configured"),
+            Some(admin) if users > 0 => tracing::info!(
+                users,
+                email = %admin.email,
+                "admin bootstrap skipped: users exist already"
+            ),
+            Some(admin) => {
                 let body = CreateUser {
                     email: admin.email.clone(),
                     display_name: None,
@@ -167,7 +183,7 @@ impl AppState {
                 users::service::create(&state, body)
                     .await
                     .map_err(|e| StartError::Bootstrap(e.to_string()))?;
-                tracing::info!(email = %admin.email, "created the first admin");
+                tracing::info!(email = %admin.email, "admin bootstrap: created the first admin");
             }
         }
         Ok(state)

@@ -610,3 +610,76 @@ async fn the_root_points_to_the_docs_and_every_answer_has_the_security_headers()
         assert_eq!(res.header("referrer-policy"), Some("no-referrer"), "{path}");
     }
 }
+
+/// Runs `dateline serve` in `dir` with `env` until it listens, then stops it (by its PID);
+/// answers what it logged.
+fn serve_log(dir: &std::path::Path, env: &[(&str, &str)]) -> String {
+    use std::io::BufRead;
+    let mut cmd = dateline(dir);
+    cmd.arg("serve")
+        .env("DATELINE_BIND_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env("DATELINE_LOG_FORMAT", "text")
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while let Ok(line) =
+        rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+    {
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("Dateline is listening") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    log
+}
+
+/// Start-up says where the data is, and whether the admin bootstrap ran or why it did not.
+#[test]
+fn start_up_logs_where_the_data_is_and_what_the_admin_bootstrap_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = [
+        ("DATELINE_ADMIN_EMAIL", "chief@dateline.test"),
+        ("DATELINE_ADMIN_PASSWORD", "a long enough password"),
+    ];
+    let first = serve_log(dir.path(), &admin);
+    assert!(first.contains("opened the newsroom's data"), "{first}");
+    assert!(first.contains("db/dateline.db"), "{first}");
+    assert!(first.contains("media="), "{first}");
+    assert!(
+        first.contains("admin bootstrap: created the first admin"),
+        "{first}"
+    );
+    let again = serve_log(dir.path(), &admin);
+    assert!(
+        again.contains("admin bootstrap skipped: users exist already"),
+        "{again}"
+    );
+    let unset = serve_log(dir.path(), &[]);
+    assert!(
+        unset.contains("admin bootstrap skipped: not configured"),
+        "{unset}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let nobody = serve_log(empty.path(), &[]);
+    assert!(nobody.contains("nobody can log in"), "{nobody}");
+}
