@@ -288,12 +288,18 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
         .filter(|l| path == l.collection || path.starts_with(&format!("{}/{{", l.collection)))
         .find(|l| !path[l.collection.len()..].contains("/comments"));
     let mut sparse = false;
+    let mut has_query = false;
     if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
         for param in params.iter_mut() {
             let name = param["name"].as_str().unwrap_or_default().to_owned();
             let location = param["in"].as_str().unwrap_or_default().to_owned();
             if location == "header" && param["schema"]["type"].is_array() {
                 param["schema"]["type"] = json!("string");
+            }
+            has_query |= location == "query";
+            // Ids in a path are positive whole numbers.
+            if location == "path" && param["schema"]["type"] == "integer" {
+                param["schema"]["minimum"] = json!(1);
             }
             match (name.as_str(), lists) {
                 ("sort", Some(l)) if !l.sorts.is_empty() => {
@@ -332,6 +338,12 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
         return;
     };
+    // A query string that cannot be decoded is a 400 wherever one is read.
+    if has_query {
+        responses
+            .entry("400")
+            .or_insert_with(|| json!({"$ref": "#/components/responses/BadRequest"}));
+    }
     // Logging in and refreshing answer tokens, never cached or tagged.
     let tagged = method == "get" || !path.starts_with("/api/v1/auth/");
     for (status, response) in responses.iter_mut() {

@@ -683,3 +683,29 @@ fn start_up_logs_where_the_data_is_and_what_the_admin_bootstrap_did() {
     let nobody = serve_log(empty.path(), &[]);
     assert!(nobody.contains("nobody can log in"), "{nobody}");
 }
+
+/// What any operation may answer is documented: every one a `422` (an unknown query
+/// parameter), every one that reads a query string a `400`, and every id in a path is
+/// positive.
+#[test]
+fn query_errors_and_positive_ids_are_documented() {
+    let spec = committed_spec();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let responses = &op["responses"];
+            assert!(responses["422"].is_object(), "{method} {path}: no 422");
+            if params.iter().any(|p| p["in"] == "query") {
+                assert!(responses["400"].is_object(), "{method} {path}: no 400");
+            }
+            for p in params.iter().filter(|p| p["in"] == "path") {
+                if p["schema"]["type"] == "integer" {
+                    assert_eq!(p["schema"]["minimum"], 1, "{method} {path}: {p}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 5, "only {checked} integer path ids");
+}
