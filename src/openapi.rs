@@ -306,7 +306,9 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
                     param["schema"]["pattern"] = json!(list_pattern(l.sorts, true));
                 }
                 ("fields", Some(l)) if !l.fields.is_empty() => {
-                    param["schema"]["pattern"] = json!(list_pattern(l.fields, false));
+                    // The embedded members `include` asks for may be named too.
+                    let names: Vec<&str> = l.fields.iter().chain(l.includes).copied().collect();
+                    param["schema"]["pattern"] = json!(list_pattern(&names, false));
                     sparse = true;
                 }
                 ("include", Some(l)) if !l.includes.is_empty() => {

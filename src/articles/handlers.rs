@@ -65,13 +65,20 @@ impl Include {
     }
 }
 
-/// `fields=` plus the embedded members, which a sparse fieldset keeps.
+/// `fields=` plus the embedded members, which a sparse fieldset keeps. The embedded names
+/// that `include` asks for may be named in `fields` too (`include=authors&fields=id,authors`);
+/// others are unknown fields.
 fn fields_with(
     raw: Option<&str>,
     included: &[&'static str],
 ) -> Result<Option<Vec<&'static str>>, AppError> {
-    Ok(list::parse_fields(raw, ARTICLE_FIELDS)?.map(|mut f| {
-        f.extend_from_slice(included);
+    let allowed: Vec<&'static str> = ARTICLE_FIELDS.iter().chain(included).copied().collect();
+    Ok(list::parse_fields(raw, &allowed)?.map(|mut f| {
+        for name in included {
+            if !f.contains(name) {
+                f.push(name);
+            }
+        }
         f
     }))
 }

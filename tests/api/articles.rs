@@ -1136,6 +1136,25 @@ async fn sparse_fields_and_include() {
         sparse.as_object().unwrap().keys().collect::<Vec<_>>(),
         ["id", "title", "tags"]
     );
+    // An embedded member may be named in `fields` when `include` asks for it, not otherwise.
+    let named = app
+        .get(
+            &format!(
+                "/api/v1/articles/{}?fields=id,tags&include=tags,sources",
+                a[2]["id"]
+            ),
+            None,
+        )
+        .await
+        .ok();
+    assert_eq!(
+        named.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["id", "tags", "sources"]
+    );
+    let res = app
+        .get("/api/v1/articles?fields=id,authors&include=tags", None)
+        .await;
+    assert_eq!(res.invalid_fields(), ["fields"]);
     let staff = app.get(&path, Some(&d.admin)).await.ok();
     assert!(
         staff["authors"][0].get("email").is_some(),
