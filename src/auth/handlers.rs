@@ -95,7 +95,7 @@ pub async fn login(
     })
     .await?;
     let password = body.password;
-    let verified = web::block(move || match row {
+    let verified = password::gated(move || match row {
         Some(row) if password::verify(&password, &row.password_hash) && !row.disabled => Some(row),
         Some(_) => None,
         None => {

@@ -192,7 +192,7 @@ pub async fn update_user(
     let body = body.into_inner()?.validate()?;
     let if_match = etag::if_match(&req);
     let password_hash = match body.password.clone() {
-        Some(pw) => Some(web::block(move || password::hash(&pw)).await??),
+        Some(pw) => Some(password::hash_gated(pw).await?),
         None => None,
     };
     let row = db::write(&state.db, move |conn| {

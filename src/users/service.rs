@@ -1,7 +1,5 @@
 //! Creating staff accounts: shared by the API, the CLI and the start-up bootstrap.
 
-use actix_web::web;
-
 use crate::app::AppState;
 use crate::auth::password;
 use crate::db;
@@ -25,7 +23,7 @@ pub fn check_author(conn: &mut db::Conn, author_id: i64) -> Result<i64, AppError
 /// Creates a validated account; shared by the API, the CLI and the start-up bootstrap.
 pub async fn create(state: &AppState, body: CreateUser) -> Result<UserRow, AppError> {
     let password = body.password.clone();
-    let password_hash = web::block(move || password::hash(&password)).await??;
+    let password_hash = password::hash_gated(password).await?;
     db::write(&state.db, move |conn| {
         if queries::email_taken(conn, &body.email, None)? {
             return Err(AppError::Conflict(format!(
