@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `user create`, `openapi`, `seed`.
+//! The command line: `serve` (the default), `migrate`, `user create`, `openapi`, `seed`,
+//! `backup`.
 
 use std::io::BufRead;
 
@@ -30,6 +31,12 @@ pub enum Command {
     Openapi,
     /// Load sample content.
     Seed(SeedArgs),
+    /// Write a consistent copy of the database to FILE, also while the server runs (SQLite's
+    /// `VACUUM INTO`), and check it (`PRAGMA integrity_check`). Media files are not in it.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -93,7 +100,59 @@ pub async fn run(command: Option<Command>, config: Config) -> CliResult {
         Command::User(UserCommand::Create(args)) => create_user(args, config).await?,
         Command::Openapi => print!("{}", crate::openapi::openapi_json()?),
         Command::Seed(args) => seed(args, config).await?,
+        Command::Backup { file } => backup(&config.database_path, &file)?,
     }
+    Ok(())
+}
+
+/// `dateline backup FILE`: see [`Command::Backup`].
+fn backup(database: &std::path::Path, file: &std::path::Path) -> CliResult {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = Text)]
+        integrity_check: String,
+    }
+    if file.exists() {
+        return Err(format!("{} exists already; name a new file", file.display()).into());
+    }
+    if !database.is_file() {
+        return Err(format!("there is no database at {}", database.display()).into());
+    }
+    let started = std::time::Instant::now();
+    let target = file.to_string_lossy().into_owned();
+    let mut conn = crate::db::Conn::establish(&database.to_string_lossy())?;
+    conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
+    // A read transaction of its own: the copy is the database as of one moment, while the
+    // server goes on writing.
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<Text, _>(&target)
+        .execute(&mut conn)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // It holds password hashes and emails, as the database does.
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let mut copy = crate::db::Conn::establish(&target)?;
+    let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut copy)?;
+    let ok = checks.len() == 1 && checks[0].integrity_check == "ok";
+    if !ok {
+        drop(copy);
+        let _ = std::fs::remove_file(file);
+        let found: Vec<String> = checks.into_iter().map(|c| c.integrity_check).collect();
+        return Err(format!("the copy failed its integrity check: {}", found.join("; ")).into());
+    }
+    let size = std::fs::metadata(file)?.len();
+    println!(
+        "backed up {} to {} ({:.1} MB) in {:.1} s; integrity check: ok",
+        database.display(),
+        file.display(),
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

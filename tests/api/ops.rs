@@ -709,3 +709,68 @@ fn query_errors_and_positive_ids_are_documented() {
     }
     assert!(checked >= 5, "only {checked} integer path ids");
 }
+
+/// `dateline backup FILE` copies the database while the server runs; a server started on the
+/// copy serves what was there when it was made, and nothing after.
+#[actix_web::test]
+async fn a_backup_made_while_serving_restores_what_it_holds() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let kept = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Rawa bridge reopens to traffic", "body": "Engineers finished the repairs."}),
+            &admin,
+        )
+        .await;
+    let database = app.state.config.database_path.clone();
+    let copy = database.with_file_name("backup.db");
+    let out = std::process::Command::new(BIN)
+        .args(["backup", copy.to_str().unwrap()])
+        .env("DATABASE_URL", &database)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("integrity check: ok"), "{stdout}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A second backup to the same file is refused rather than overwriting it.
+    let again = std::process::Command::new(BIN)
+        .args(["backup", copy.to_str().unwrap()])
+        .env("DATABASE_URL", &database)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let later = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Anah market fire contained"}),
+            &admin,
+        )
+        .await;
+    // Restored: a server started on the copy (as on a database file put back in place).
+    let restored_path = copy.clone();
+    let app = TestApp::spawn_with(move |c| c.database_path = restored_path).await;
+    let admin = app.admin_token().await;
+    let read = app
+        .get(
+            &format!("/api/v1/articles/{}", kept["slug"].as_str().unwrap()),
+            Some(&admin),
+        )
+        .await
+        .ok();
+    assert_eq!(read["title"], "Rawa bridge reopens to traffic");
+    assert_eq!(read["body"], "Engineers finished the repairs.");
+    app.get(&format!("/api/v1/articles/{}", later["id"]), Some(&admin))
+        .await
+        .problem(404);
+}
