@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role, password};
+use crate::auth::{AuthUser, Role};
 use crate::db;
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageParams};
@@ -15,8 +15,8 @@ use crate::openapi::{
     Unprocessable, UnsupportedMediaType,
 };
 use crate::users::dto::{CreateUser, USER_SORTS, UpdateUser, UserFilters, UserView};
-use crate::users::models::UserChanges;
-use crate::users::{queries, service};
+use crate::users::queries;
+use crate::users::service::{self, not_found};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -24,10 +24,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_user)
         .service(update_user)
         .service(delete_user);
-}
-
-fn not_found(id: i64) -> AppError {
-    AppError::NotFound(format!("No user with id {id}."))
 }
 
 /// List staff accounts
@@ -191,54 +187,7 @@ pub async fn update_user(
     let id = id.into_inner();
     let body = body.into_inner()?.validate()?;
     let if_match = etag::if_match(&req);
-    let password_hash = match body.password.clone() {
-        Some(pw) => Some(password::hash_gated(pw).await?),
-        None => None,
-    };
-    let row = db::write(&state.db, move |conn| {
-        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of_json(&UserView::try_from(current.clone())?)?,
-        )?;
-        if let Some(email) = &body.email
-            && queries::email_taken(conn, email, Some(id))?
-        {
-            return Err(AppError::Conflict(format!(
-                "A user with the email {email} already exists."
-            )));
-        }
-        let stays_admin = body.role.is_none_or(|r| r == Role::Admin) && body.disabled != Some(true);
-        if current.role == Role::Admin.as_str()
-            && !current.disabled
-            && !stays_admin
-            && queries::other_active_admins(conn, id)? == 0
-        {
-            return Err(AppError::Conflict(
-                "This is the last enabled admin; make another user admin first.".into(),
-            ));
-        }
-        let author_id = match body.author_id {
-            Some(Some(a)) => Some(Some(service::check_author(conn, a)?)),
-            Some(None) => Some(None),
-            None => None,
-        };
-        let now = db::now();
-        if password_hash.is_some() || body.disabled == Some(true) {
-            queries::end_sessions(conn, id, now)?;
-        }
-        let changes = UserChanges {
-            email: body.email,
-            display_name: body.display_name,
-            role: body.role.map(|r| r.as_str().to_owned()),
-            author_id,
-            password_hash,
-            disabled: body.disabled,
-            updated_at: Some(now),
-        };
-        Ok(queries::update(conn, id, &changes)?)
-    })
-    .await?;
+    let row = service::update(&state, id, body, if_match).await?;
     json_response(
         StatusCode::OK,
         &UserView::try_from(row)?,
