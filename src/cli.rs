@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `user create`, `openapi`, `seed`,
+//! The command line: `serve` (the default), `migrate`, `user create|list|set-password|disable|enable`,
+//! `openapi`, `seed`,
 //! `backup`.
 
 use std::io::BufRead;
@@ -8,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{self, AppState};
 use crate::auth::Role;
 use crate::config::Config;
-use crate::users::dto::CreateUser;
+use crate::users::dto::{CreateUser, UpdateUser};
+use crate::users::models::UserRow;
 
 /// Dateline: a fast, trustworthy headless CMS for newsrooms.
 #[derive(Debug, Parser)]
@@ -60,6 +62,22 @@ pub struct SeedArgs {
 pub enum UserCommand {
     /// Create a staff account; the password is read from standard input.
     Create(CreateUserArgs),
+    /// List the staff accounts.
+    List,
+    /// Set an account's password (read from standard input, never echoed from a terminal);
+    /// its sessions end.
+    SetPassword(EmailArg),
+    /// Disable an account; its sessions end. The last enabled admin cannot be disabled.
+    Disable(EmailArg),
+    /// Enable a disabled account.
+    Enable(EmailArg),
+}
+
+#[derive(Debug, Args)]
+pub struct EmailArg {
+    /// The account's login email.
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +91,9 @@ pub struct CreateUserArgs {
     /// Display name (defaults to the part of the email before the @).
     #[arg(long)]
     pub name: Option<String>,
+    /// The byline (author slug) the account writes as.
+    #[arg(long, value_name = "SLUG")]
+    pub author: Option<String>,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -98,6 +119,38 @@ pub async fn run(command: Option<Command>, config: Config) -> CliResult {
             }
         }
         Command::User(UserCommand::Create(args)) => create_user(args, config).await?,
+        Command::User(UserCommand::List) => list_users(config).await?,
+        Command::User(UserCommand::SetPassword(who)) => {
+            let password = read_password(&format!(
+                "New password for {} (at least 12 characters): ",
+                who.email
+            ))?;
+            let change = UpdateUser {
+                password: Some(password),
+                ..UpdateUser::default()
+            };
+            change_user(
+                config,
+                &who.email,
+                change,
+                "password set; its sessions ended",
+            )
+            .await?;
+        }
+        Command::User(UserCommand::Disable(who)) => {
+            let change = UpdateUser {
+                disabled: Some(true),
+                ..UpdateUser::default()
+            };
+            change_user(config, &who.email, change, "disabled; its sessions ended").await?;
+        }
+        Command::User(UserCommand::Enable(who)) => {
+            let change = UpdateUser {
+                disabled: Some(false),
+                ..UpdateUser::default()
+            };
+            change_user(config, &who.email, change, "enabled").await?;
+        }
         Command::Openapi => print!("{}", crate::openapi::openapi_json()?),
         Command::Seed(args) => seed(args, config).await?,
         Command::Backup { file } => backup(&config.database_path, &file)?,
@@ -156,24 +209,100 @@ fn backup(database: &std::path::Path, file: &std::path::Path) -> CliResult {
     Ok(())
 }
 
-async fn create_user(args: CreateUserArgs, config: Config) -> CliResult {
+/// A password from standard input: typed without echo at a terminal (after `prompt`), else
+/// the first line of what is piped in.
+fn read_password(prompt: &str) -> std::io::Result<String> {
     let stdin = std::io::stdin();
     if std::io::IsTerminal::is_terminal(&stdin) {
-        eprintln!(
-            "Password for {} (at least 12 characters), then Enter:",
-            args.email
-        );
+        return rpassword::prompt_password(prompt);
     }
     let mut password = String::new();
     stdin.lock().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// The account of `email` (case-insensitive), or why there is none.
+async fn user_by_email(state: &AppState, email: &str) -> Result<UserRow, String> {
+    let wanted = email.to_owned();
+    crate::db::read(&state.db, move |conn| {
+        Ok(crate::users::queries::find_by_email(conn, &wanted)?)
+    })
+    .await
+    .map_err(|e| problem_text(&e))?
+    .ok_or_else(|| format!("no account has the email {email}"))
+}
+
+async fn change_user(config: Config, email: &str, change: UpdateUser, done: &str) -> CliResult {
     let state = AppState::open(config)?;
+    let user = user_by_email(&state, email).await?;
+    let change = change.validate().map_err(|e| problem_text(&e))?;
+    let row = crate::users::service::update(&state, user.id, change, None)
+        .await
+        .map_err(|e| problem_text(&e))?;
+    println!("{} {} (id {}): {done}", row.role, row.email, row.id);
+    Ok(())
+}
+
+async fn list_users(config: Config) -> CliResult {
+    use diesel::prelude::*;
+    let state = AppState::open(config)?;
+    let rows: Vec<(UserRow, Option<String>)> = crate::db::read(&state.db, |conn| {
+        use crate::db::schema::{authors, users};
+        Ok(users::table
+            .left_join(authors::table.on(users::author_id.eq(authors::id.nullable())))
+            .order(users::id)
+            .select((UserRow::as_select(), authors::slug.nullable()))
+            .load(conn)?)
+    })
+    .await
+    .map_err(|e| problem_text(&e))?;
+    println!(
+        "{:>5}  {:<8}  {:<8}  {:<32}  {:<24}  byline",
+        "id", "role", "state", "email", "name"
+    );
+    for (u, byline) in rows {
+        let state = if u.disabled { "disabled" } else { "enabled" };
+        println!(
+            "{:>5}  {:<8}  {:<8}  {:<32}  {:<24}  {}",
+            u.id,
+            u.role,
+            state,
+            u.email,
+            u.display_name,
+            byline.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+async fn create_user(args: CreateUserArgs, config: Config) -> CliResult {
+    let password = read_password(&format!(
+        "Password for {} (at least 12 characters): ",
+        args.email
+    ))?;
+    let state = AppState::open(config)?;
+    let author_id = match &args.author {
+        None => None,
+        Some(slug) => {
+            let key = crate::slug::IdOrSlug::parse(slug);
+            let found = crate::db::read(&state.db, move |conn| {
+                Ok(crate::authors::queries::find(conn, &key)?)
+            })
+            .await
+            .map_err(|e| problem_text(&e))?;
+            Some(
+                found
+                    .ok_or_else(|| format!("no author (byline) is called {slug}"))?
+                    .id,
+            )
+        }
+    };
     let body = CreateUser {
         email: args.email,
         display_name: args.name,
         role: args.role,
         password,
-        author_id: None,
+        author_id,
         disabled: false,
     }
     .validate()

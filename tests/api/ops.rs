@@ -774,3 +774,122 @@ async fn a_backup_made_while_serving_restores_what_it_holds() {
         .await
         .problem(404);
 }
+
+/// Runs `dateline user …` in `dir` with `stdin`; answers (success, stdout + stderr).
+fn user_cmd(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = dateline(dir)
+        .arg("user")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// A newsroom whose only admin is locked out gets back in from the shell: accounts are
+/// listed, disabled and enabled, and given a new password, with the API's rules (the last
+/// enabled admin stays).
+#[actix_web::test]
+async fn staff_accounts_are_managed_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let pw = "a long enough password\n";
+    let (ok, out) = user_cmd(
+        dir,
+        &[
+            "create",
+            "--email",
+            "chief@dateline.test",
+            "--role",
+            "admin",
+        ],
+        pw,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = user_cmd(
+        dir,
+        &[
+            "create",
+            "--email",
+            "desk@dateline.test",
+            "--role",
+            "editor",
+            "--author",
+            "nobody",
+        ],
+        pw,
+    );
+    assert!(!ok && out.contains("no author"), "{out}");
+    let (ok, out) = user_cmd(dir, &["disable", "--email", "chief@dateline.test"], "");
+    assert!(!ok && out.contains("last enabled admin"), "{out}");
+    let (ok, out) = user_cmd(
+        dir,
+        &[
+            "create",
+            "--email",
+            "deputy@dateline.test",
+            "--role",
+            "admin",
+        ],
+        pw,
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = user_cmd(dir, &["disable", "--email", "Chief@Dateline.test"], "");
+    assert!(ok, "{out}");
+    let (ok, out) = user_cmd(dir, &["list"], "");
+    assert!(ok, "{out}");
+    let chief = out
+        .lines()
+        .find(|l| l.contains("chief@dateline.test"))
+        .unwrap();
+    assert!(chief.contains("disabled"), "{out}");
+    let (ok, out) = user_cmd(
+        dir,
+        &["set-password", "--email", "chief@dateline.test"],
+        "short\n",
+    );
+    assert!(!ok && out.contains("password"), "{out}");
+    let new_password = "the desk's new password";
+    let (ok, out) = user_cmd(
+        dir,
+        &["set-password", "--email", "chief@dateline.test"],
+        &format!("{new_password}\n"),
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = user_cmd(dir, &["enable", "--email", "chief@dateline.test"], "");
+    assert!(ok, "{out}");
+    let (ok, out) = user_cmd(dir, &["disable", "--email", "nobody@dateline.test"], "");
+    assert!(!ok && out.contains("no account has the email"), "{out}");
+    // The server on that database lets the chief in with the new password only.
+    let db = dir.join("db/dateline.db");
+    let app = TestApp::spawn_with(move |c| c.database_path = db).await;
+    let login = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/login",
+                &json!({"email": "chief@dateline.test", "password": password}),
+                None,
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(login("a long enough password").await, 401);
+    assert_eq!(login("the desk's new password").await, 200);
+}
