@@ -1,6 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `user create|list|set-password|disable|enable`,
-//! `openapi`, `seed`,
-//! `backup`.
+//! `openapi`, `seed`, `backup`.
 
 use std::io::BufRead;
 
