@@ -161,7 +161,8 @@ pub const MAX_BODY_CHARS: usize = 5000;
 /// The most links a comment may carry.
 pub const MAX_LINKS: usize = 2;
 
-/// A reader's comment.
+/// A comment. Without a bearer token (a reader) `author_name` and `author_email` are both
+/// required; with a staff token both may be left out.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -171,11 +172,13 @@ pub const MAX_LINKS: usize = 2;
     "parent_id": null
 }))]
 pub struct NewCommentBody {
-    /// 1–100 characters.
+    /// 1–100 characters, shown with the comment. Required without a bearer token (a
+    /// reader's comment, `422` when missing); staff may leave it out (their byline or
+    /// display name is shown).
     #[schema(min_length = 1, max_length = 100)]
     pub author_name: Option<String>,
-    /// Required from readers; never shown publicly. Staff may leave it out (their account's
-    /// email is used).
+    /// Required without a bearer token (a reader's comment, `422` when missing); never shown
+    /// publicly. Staff may leave it out (their account's email is used).
     #[schema(format = Email)]
     pub author_email: Option<String>,
     /// Plain text, 1–5,000 characters, at most 2 links; no control characters but line
