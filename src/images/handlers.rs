@@ -239,7 +239,16 @@ pub async fn upload_image(
     )?;
     let raw = form.file.unwrap_or_default();
     let checked = {
-        let _permit = state.media.decode_permit().await?;
+        // What the header says the picture takes decoded (the most, when it cannot be read:
+        // the check then refuses it).
+        let reserve = image::ImageReader::new(std::io::Cursor::new(&raw))
+            .with_guessed_format()
+            .ok()
+            .and_then(|r| r.into_dimensions().ok())
+            .map_or(process::MAX_DECODED_BYTES, |(w, h)| {
+                process::decode_reservation(w, h)
+            });
+        let _permit = state.media.decode_permit(reserve).await?;
         web::block(move || process::check(&raw)).await??
     };
     let media = state.media.clone();
@@ -382,7 +391,9 @@ pub async fn image_file(
             if !made.unwrap_or(false) {
                 // Made on first request, within a decode permit: waiting for one holds no
                 // thread, so a burst of first requests cannot starve the database's threads.
-                let _permit = state.media.decode_permit().await?;
+                let height = u32::try_from(row.height).unwrap_or(u32::MAX);
+                let reserve = process::decode_reservation(original_width, height);
+                let _permit = state.media.decode_permit(reserve).await?;
                 let media = state.media.clone();
                 let sha = row.sha256.clone();
                 web::block(move || media.ensure_rendition(&sha, format, width)).await??;

@@ -28,16 +28,17 @@ pub struct Media {
     store: Box<dyn MediaStore>,
     busy: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     renditions_made: AtomicU64,
-    /// Decoding a large picture takes hundreds of megabytes and a core: a few at a time.
+    /// What decoding may take at once, in MiB ([`DECODE_BUDGET_MIB`]): a picture reserves
+    /// what it can take decoded before it is decoded, so a 40-megapixel one decodes alone
+    /// and small ones share.
     decoding: Semaphore,
     /// Requests waiting for a decode permit.
     waiting: AtomicUsize,
 }
 
-/// How many pictures may be decoded at once: the cores, from one to four.
-fn decode_permits() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
-}
+/// The memory all decodes in progress may take together, in MiB: one picture of the largest
+/// decoded size ([`process::MAX_DECODED_BYTES`], 160 MiB) and room for small ones beside it.
+pub(crate) const DECODE_BUDGET_MIB: u32 = 192;
 
 /// How many requests may wait for a decode permit before more are turned away (`503`).
 const MAX_WAITING: usize = 32;
@@ -72,21 +73,25 @@ impl Media {
             store,
             busy: Mutex::new(HashMap::new()),
             renditions_made: AtomicU64::new(0),
-            decoding: Semaphore::new(decode_permits()),
+            decoding: Semaphore::new(DECODE_BUDGET_MIB as usize),
             waiting: AtomicUsize::new(0),
         }
     }
 
-    /// A permit to decode a picture, waited for without holding a thread; `503` when too
+    /// A permit to decode a picture that may take `bytes` decoded (see
+    /// [`process::decode_reservation`]), waited for without holding a thread; `503` when too
     /// many requests already wait. Hold it while the blocking work runs.
-    pub async fn decode_permit(&self) -> Result<SemaphorePermit<'_>, AppError> {
+    pub async fn decode_permit(&self, bytes: u64) -> Result<SemaphorePermit<'_>, AppError> {
+        let mib = u32::try_from(bytes.div_ceil(1024 * 1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, DECODE_BUDGET_MIB);
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return Err(AppError::Unavailable(
                 "Too many pictures are being processed; retry shortly.".into(),
             ));
         }
-        let permit = self.decoding.acquire().await;
+        let permit = self.decoding.acquire_many(mib).await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         permit.map_err(|_| AppError::internal("the decode semaphore was closed"))
     }

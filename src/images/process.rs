@@ -16,6 +16,10 @@ use crate::images::strip;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// The most pixels an image may have: 40 megapixels.
 pub const MAX_PIXELS: u64 = 40_000_000;
+/// The most bytes a picture may take decoded: 40 megapixels of 8-bit RGBA. A 16-bit picture
+/// of as many pixels takes twice that, and is refused at upload (save it with 8 bits a
+/// channel): a decode is what a rendition costs in memory.
+pub const MAX_DECODED_BYTES: u64 = 160 * 1024 * 1024;
 /// The widths renditions come in.
 pub const WIDTHS: [u32; 5] = [160, 320, 640, 1024, 1600];
 
@@ -32,10 +36,35 @@ pub struct Checked {
     pub sha256: String,
 }
 
+/// A `422` for a picture that takes more than [`MAX_DECODED_BYTES`] decoded.
+fn within_decode_budget(w: u32, h: u32, decoded: u64) -> Result<(), AppError> {
+    if decoded <= MAX_DECODED_BYTES {
+        return Ok(());
+    }
+    Err(AppError::invalid(
+        "file",
+        format!(
+            "is {w}×{h} pixels that take {} MB decoded; the limit is {} MB (40 megapixels at \
+             8 bits a channel): save it with 8 bits a channel, or with fewer pixels",
+            decoded / 1_000_000,
+            MAX_DECODED_BYTES / 1_000_000
+        ),
+    ))
+}
+
+/// What decoding `width`×`height` pixels and making a rendition of them may take at most,
+/// reserved before decoding: the decoded picture (16-bit RGBA, but never more than
+/// [`MAX_DECODED_BYTES`]: no stored picture decodes to more) and a fifth more for the shrunk
+/// copy beside it.
+pub fn decode_reservation(width: u32, height: u32) -> u64 {
+    let decoded = (u64::from(width) * u64::from(height) * 8).min(MAX_DECODED_BYTES);
+    decoded + decoded / 5
+}
+
 fn limits() -> Limits {
     let mut limits = Limits::default();
-    // 40 MP of 16-bit RGBA is 320 MB; leave room for the decoder's own buffers.
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    // The picture itself (at most MAX_DECODED_BYTES), with room for the decoder's buffers.
+    limits.max_alloc = Some(MAX_DECODED_BYTES + 64 * 1024 * 1024);
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits
@@ -135,6 +164,11 @@ pub fn check(raw: &[u8]) -> Result<Checked, AppError> {
             ),
         ));
     }
+    let decoded = ImageReader::with_format(Cursor::new(&bytes), format.image_format())
+        .into_decoder()
+        .map_err(corrupt)?
+        .total_bytes();
+    within_decode_budget(w, h, decoded)?;
     // As displayed: a JPEG turned a quarter is as wide as it is stored high.
     let (width, height) = if format == Format::Jpeg {
         // Every 8×8 block of the picture costs at least a bit of data: a header that claims
@@ -187,6 +221,17 @@ pub fn rendition(original: &[u8], format: Format, width: u32) -> Result<Vec<u8>,
         .div_ceil(u64::from(image.width().max(1)))
         .max(1);
     let height = u32::try_from(height).unwrap_or(u32::MAX);
+    // Lanczos3 keeps a row-resampled copy of the picture in 32-bit floats (for a
+    // 40-megapixel picture made 1,600 wide, another 160 MB beside the decoded one): from more
+    // than twice the width, first shrink to twice it with the integer box filter (no such
+    // copy), free the decoded picture, then Lanczos3 the small one.
+    let image = if image.width() > width.saturating_mul(2) {
+        let step = image.thumbnail_exact(width.saturating_mul(2), height.saturating_mul(2));
+        drop(image);
+        step
+    } else {
+        image
+    };
     let resized = image.resize_exact(width, height, FilterType::Lanczos3);
     drop(image);
     let mut out = Vec::new();
@@ -202,4 +247,35 @@ pub fn rendition(original: &[u8], format: Format, width: u32) -> Result<Vec<u8>,
     };
     encoded.map_err(|e| AppError::internal(format!("encoding a rendition: {e}")))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_picture_is_refused_by_its_decoded_bytes_and_reserves_what_it_can_take() {
+        // 40 megapixels of 8-bit RGBA pass; as many of 16-bit RGBA (the issue's 6320×6320
+        // PNG, 320 MB decoded) do not, and are told why.
+        let (w, h) = (6320, 6320);
+        let pixels = u64::from(w) * u64::from(h);
+        assert!(within_decode_budget(w, h, pixels * 4).is_ok());
+        let p = within_decode_budget(w, h, pixels * 8)
+            .unwrap_err()
+            .problem();
+        assert_eq!(p.status, 422);
+        assert!(
+            p.errors[0].message.contains("8 bits a channel"),
+            "{}",
+            p.errors[0].message
+        );
+        // A reservation never exceeds the largest picture plus its shrunk copy, so the
+        // largest decodes alone within the budget, and small ones reserve little.
+        assert_eq!(
+            decode_reservation(w, h),
+            MAX_DECODED_BYTES + MAX_DECODED_BYTES / 5
+        );
+        assert!(decode_reservation(w, h) <= u64::from(crate::images::DECODE_BUDGET_MIB) << 20);
+        assert_eq!(decode_reservation(1600, 1200), 1600 * 1200 * 8 * 6 / 5);
+    }
 }
