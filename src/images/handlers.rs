@@ -206,8 +206,9 @@ pub async fn list_images(
 ///
 /// `multipart/form-data` with the picture in `file` and optional `alt`, `caption` and
 /// `credit`. JPEG, PNG, WebP and GIF are recognised by their bytes (anything else, SVG
-/// included, is a `415`); at most 10 MiB (`413`) and 40 megapixels (`422`, decided from the
-/// header before any pixel is decoded); a truncated or corrupt file is a `422`. Location and
+/// included, is a `415`); at most 10 MiB (`413`), 40 megapixels and 160 MiB decoded (40
+/// megapixels at 8 bits a channel; `422`, decided from the header before any pixel is
+/// decoded); a truncated or corrupt file is a `422`. Location and
 /// camera metadata (EXIF, XMP, IPTC, comments) are removed before the file is stored; the
 /// same bytes uploaded twice are stored once. Any staff member may upload.
 #[utoipa::path(
