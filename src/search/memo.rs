@@ -57,6 +57,9 @@ struct State {
     /// ascending; `None` when it could not be read (nothing is kept then).
     due: Option<Vec<i64>>,
     answers: HashMap<(Asked, usize), Hits>,
+    /// How many times the state was started over: an answer found before a reset is not
+    /// kept after it (its epoch was counted on the state before).
+    resets: u64,
 }
 
 impl Memo {
@@ -83,6 +86,7 @@ impl Memo {
                     searcher: identity,
                     since: now,
                     answers: HashMap::new(),
+                    resets: state.resets.wrapping_add(1),
                 };
             }
             match &state.due {
@@ -91,16 +95,16 @@ impl Memo {
                     if let Some(hits) = state.answers.get(&key) {
                         return Ok(hits.clone());
                     }
-                    Some(key)
+                    Some((key, state.resets))
                 }
                 _ => None,
             }
         };
         let hits = find()?;
-        if let Some(key) = key {
+        if let Some((key, resets)) = key {
             let mut state = self.lock();
-            // Kept only if the searcher is still the one the epoch was counted on.
-            if state.searcher == identity(searcher) {
+            // Kept only if the state the epoch was counted on is still the one in place.
+            if state.resets == resets {
                 if state.answers.len() >= MAX_ANSWERS {
                     state.answers.clear();
                 }
