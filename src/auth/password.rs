@@ -37,8 +37,10 @@ impl Gate {
     }
 
     /// Runs `work` on a blocking thread once a turn is free; a `503` when the queue is full.
+    /// The turn is held by the blocking work itself, so a request abandoned while its hash
+    /// runs keeps the hash counted until it ends.
     pub async fn run<T: Send + 'static>(
-        &self,
+        &'static self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
         if self.admitted.fetch_add(1, Ordering::AcqRel) >= self.limit {
@@ -49,20 +51,24 @@ impl Gate {
                     .into(),
             ));
         }
-        let _admitted = Admitted(&self.admitted);
-        let _turn = self
+        let admitted = Admitted(&self.admitted);
+        let turn = self
             .turns
             .acquire()
             .await
             .map_err(|e| AppError::internal(format!("password gate: {e}")))?;
-        Ok(web::block(work).await?)
+        Ok(web::block(move || {
+            let _held = (turn, admitted);
+            work()
+        })
+        .await?)
     }
 }
 
-/// Gives the queue slot back when the request ends, however it ends.
-struct Admitted<'a>(&'a AtomicUsize);
+/// Gives the queue slot back when the request (or its blocking work) ends, however it ends.
+struct Admitted(&'static AtomicUsize);
 
-impl Drop for Admitted<'_> {
+impl Drop for Admitted {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
