@@ -96,7 +96,8 @@ struct Slot {
 /// another one to wait for.
 enum Turn {
     Make(Making),
-    Wait(Arc<Notify>),
+    /// Registered while the slot was looked up, so a maker finishing at once still wakes it.
+    Wait(std::pin::Pin<Box<tokio::sync::futures::OwnedNotified>>),
 }
 
 /// The slot of an answer being made; freed (unless a later generation's maker took it over),
@@ -136,7 +137,9 @@ impl ResponseCache {
     fn turn(cache: &Data<Self>, key: &Arc<str>, generation: u64) -> Option<Turn> {
         let mut making = cache.making.lock().ok()?;
         if let Some(slot) = making.get(key).filter(|s| s.generation >= generation) {
-            return Some(Turn::Wait(slot.done.clone()));
+            let mut wakes = Box::pin(slot.done.clone().notified_owned());
+            wakes.as_mut().enable();
+            return Some(Turn::Wait(wakes));
         }
         let slot = Slot {
             generation,
@@ -280,11 +283,7 @@ pub async fn response_cache(
     let mut making = None;
     for _ in 0..MAX_TURNS {
         match ResponseCache::turn(&cache, &key, generation) {
-            Some(Turn::Wait(done)) => {
-                let mut wakes = std::pin::pin!(done.notified());
-                // Registered before the check below, so a wake-up between the two is not
-                // lost.
-                wakes.as_mut().enable();
+            Some(Turn::Wait(wakes)) => {
                 if let Some(res) = cache.get(&key, generation) {
                     return Ok(req.into_response(res));
                 }
