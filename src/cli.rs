@@ -167,26 +167,37 @@ fn backup(database: &std::path::Path, file: &std::path::Path) -> CliResult {
         #[diesel(sql_type = Text)]
         integrity_check: String,
     }
-    if file.exists() {
-        return Err(format!("{} exists already; name a new file", file.display()).into());
-    }
     if !database.is_file() {
         return Err(format!("there is no database at {}", database.display()).into());
     }
+    // Made empty and the owner's alone before anything is written into it (it will hold
+    // password hashes and emails); SQLite's VACUUM INTO fills an empty file.
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        create.mode(0o600);
+    }
+    create.open(file).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!("{} exists already; name a new file", file.display())
+        } else {
+            format!("cannot create {}: {e}", file.display())
+        }
+    })?;
     let started = std::time::Instant::now();
     let target = file.to_string_lossy().into_owned();
     let mut conn = crate::db::Conn::establish(&database.to_string_lossy())?;
     conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
     // A read transaction of its own: the copy is the database as of one moment, while the
     // server goes on writing.
-    diesel::sql_query("VACUUM INTO ?")
+    if let Err(e) = diesel::sql_query("VACUUM INTO ?")
         .bind::<Text, _>(&target)
-        .execute(&mut conn)?;
-    #[cfg(unix)]
+        .execute(&mut conn)
     {
-        use std::os::unix::fs::PermissionsExt;
-        // It holds password hashes and emails, as the database does.
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+        let _ = std::fs::remove_file(file);
+        return Err(e.into());
     }
     let mut copy = crate::db::Conn::establish(&target)?;
     let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut copy)?;
