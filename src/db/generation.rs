@@ -46,8 +46,12 @@ impl Generation {
     /// The generation at `now` (unix seconds), or `None` while a scheduled article has fallen
     /// due and the number has not moved on yet.
     pub fn current(&self, now: i64) -> Option<u64> {
+        // `next_due` first: a refresh between the two loads then yields the new value with
+        // the old moment (the cache stands aside once more), never the old value with the
+        // new moment (an answer from before an article fell due).
+        let next_due = self.next_due.load(Ordering::Acquire);
         let value = self.value.load(Ordering::Acquire);
-        (now < self.next_due.load(Ordering::Acquire)).then_some(value)
+        (now < next_due).then_some(value)
     }
 
     /// Moves the generation on after a write committed, and learns when the next scheduled

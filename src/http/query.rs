@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-/// Query parameters of type `T` (unknown parameters are ignored).
+/// Query parameters of type `T`. Parameters `T` does not name are ignored here: the
+/// `routes::known_query` middleware has answered `422` for any the operation does not take
+/// before a handler runs (an operation may read its parameters through several extractors).
 #[derive(Debug)]
 pub struct Query<T>(pub T);
 
