@@ -155,9 +155,17 @@ fn owner_only(path: &Path) -> Result<(), SetupError> {
             };
             let mode = meta.permissions().mode();
             if mode & 0o077 != 0 {
-                std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))
-                    .map_err(open_err)?;
-                tracing::warn!(path = %file.display(), "took group and other access away from the database file");
+                // A file provisioned by another user (say root:dateline 0660) cannot be
+                // changed here: say so, and go on as before.
+                match std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))
+                {
+                    Ok(()) => {
+                        tracing::warn!(path = %file.display(), "took group and other access away from the database file")
+                    }
+                    Err(e) => {
+                        tracing::warn!(path = %file.display(), error = %e, "the database file is readable by others, and its mode cannot be changed")
+                    }
+                }
             }
         }
     }
