@@ -90,20 +90,33 @@ pub async fn login(
     }
 
     let email = body.email.trim().to_lowercase();
-    let row = db::read(&state.db, move |conn| {
-        Ok(users::find_by_email(conn, &email)?)
-    })
-    .await?;
     let password = body.password;
-    let verified = password::gated(move || match row {
-        Some(row) if password::verify(&password, &row.password_hash) && !row.disabled => Some(row),
-        Some(_) => None,
-        None => {
-            password::verify_against_dummy(&password);
-            None
+    let checked = async {
+        let row = db::read(&state.db, move |conn| {
+            Ok(users::find_by_email(conn, &email)?)
+        })
+        .await?;
+        password::gated(move || match row {
+            Some(row) if password::verify(&password, &row.password_hash) && !row.disabled => {
+                Some(row)
+            }
+            Some(_) => None,
+            None => {
+                password::verify_against_dummy(&password);
+                None
+            }
+        })
+        .await
+    };
+    let verified = match checked.await {
+        Ok(verified) => verified,
+        Err(e) => {
+            // Not checked (the database or the password gate was busy): not a failed login.
+            state.login_throttle.release(&account_key);
+            state.login_throttle.release(&client_key);
+            return Err(e);
         }
-    })
-    .await?;
+    };
     let Some(user) = verified else {
         return Err(wrong_credentials());
     };
