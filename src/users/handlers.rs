@@ -226,24 +226,6 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Admin)?;
     let id = id.into_inner();
-    let if_match = etag::if_match(&req);
-    db::write(&state.db, move |conn| {
-        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of_json(&UserView::try_from(current.clone())?)?,
-        )?;
-        if current.role == Role::Admin.as_str()
-            && !current.disabled
-            && queries::other_active_admins(conn, id)? == 0
-        {
-            return Err(AppError::Conflict(
-                "This is the last enabled admin; make another user admin first.".into(),
-            ));
-        }
-        queries::delete(conn, id)?;
-        Ok(())
-    })
-    .await?;
+    service::delete(&state, id, etag::if_match(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -72,27 +72,14 @@ pub async fn update(
         None => None,
     };
     db::write(&state.db, move |conn| {
-        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of_json(&UserView::try_from(current.clone())?)?,
-        )?;
+        let stays_admin = body.role.is_none_or(|r| r == Role::Admin) && body.disabled != Some(true);
+        guarded(conn, id, if_match.as_deref(), stays_admin)?;
         if let Some(email) = &body.email
             && queries::email_taken(conn, email, Some(id))?
         {
             return Err(AppError::Conflict(format!(
                 "A user with the email {email} already exists."
             )));
-        }
-        let stays_admin = body.role.is_none_or(|r| r == Role::Admin) && body.disabled != Some(true);
-        if current.role == Role::Admin.as_str()
-            && !current.disabled
-            && !stays_admin
-            && queries::other_active_admins(conn, id)? == 0
-        {
-            return Err(AppError::Conflict(
-                "This is the last enabled admin; make another user admin first.".into(),
-            ));
         }
         let author_id = match body.author_id {
             Some(Some(a)) => Some(Some(check_author(conn, a)?)),
@@ -115,4 +102,40 @@ pub async fn update(
         Ok(queries::update(conn, id, &changes)?)
     })
     .await
+}
+
+/// Deletes account `id` (`404` when there is none), unless it is the last enabled admin
+/// (`409`); its sessions go with it. With `if_match`, only if its ETag still matches (`412`).
+pub async fn delete(state: &AppState, id: i64, if_match: Option<String>) -> Result<(), AppError> {
+    db::write(&state.db, move |conn| {
+        guarded(conn, id, if_match.as_deref(), false)?;
+        queries::delete(conn, id)?;
+        Ok(())
+    })
+    .await
+}
+
+/// The checks before changing or deleting account `id`: it exists, `if_match` (if any)
+/// matches it, and it is not the last enabled admin unless it `stays_admin`.
+fn guarded(
+    conn: &mut db::Conn,
+    id: i64,
+    if_match: Option<&str>,
+    stays_admin: bool,
+) -> Result<(), AppError> {
+    let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    etag::check_if_match(
+        if_match,
+        &etag::of_json(&UserView::try_from(current.clone())?)?,
+    )?;
+    if current.role == Role::Admin.as_str()
+        && !current.disabled
+        && !stays_admin
+        && queries::other_active_admins(conn, id)? == 0
+    {
+        return Err(AppError::Conflict(
+            "This is the last enabled admin; make another user admin first.".into(),
+        ));
+    }
+    Ok(())
 }
