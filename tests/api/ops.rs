@@ -318,53 +318,37 @@ async fn migrate_then_user_create_reads_the_password_from_stdin() {
     let again = dateline(dir.path()).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 
-    let mut child = dateline(dir.path())
-        .args([
-            "user",
+    let (ok, out) = user_cmd(
+        dir.path(),
+        &[
             "create",
             "--email",
             "chief@newsroom.example",
             "--role",
             "admin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long admin password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        "a long admin password\n",
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created admin chief@newsroom.example"));
-
-    let mut child = dateline(dir.path())
-        .args([
-            "user",
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("created admin chief@newsroom.example"),
+        "{out}"
+    );
+    let (ok, out) = user_cmd(
+        dir.path(),
+        &[
             "create",
             "--email",
             "x@newsroom.example",
             "--role",
             "editor",
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success());
+        ],
+        "short\n",
+    );
+    assert!(!ok);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("password: must be at least 12 characters")
+        out.contains("password: must be at least 12 characters"),
+        "{out}"
     );
 
     // The admin made on the command line logs in over HTTP; the secret was generated beside the
@@ -777,13 +761,12 @@ async fn a_backup_made_while_serving_restores_what_it_holds() {
 
 /// Runs `dateline user …` in `dir` with `stdin`; answers (success, stdout + stderr).
 fn user_cmd(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String) {
-    use std::io::Write;
     let mut child = dateline(dir)
         .arg("user")
         .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     child
