@@ -5,9 +5,9 @@
 //! A cached answer is never stale. It is served only to requests that arrived while the
 //! generation it was made at (or an earlier one) was current: every committed write moves the
 //! generation on, and so does the clock when a scheduled article falls due (until then
-//! [`Generation::current`] answers "unknown" and the cache stands aside). Only what a shared cache may keep is kept: `200` answers to requests
-//! without credentials whose `Cache-Control` is `public`. The budget is in bytes; the oldest
-//! entries go first.
+//! [`Generation::current`] answers "unknown" and the cache stands aside). Only what a shared
+//! cache may keep is kept: `200` answers to requests without credentials whose
+//! `Cache-Control` is `public`. The budget is in bytes; the oldest entries go first.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -28,9 +28,6 @@ use crate::db::Generation;
 pub const MAX_ENTRY_BYTES: usize = 1 << 20;
 /// How long a request waits for another one making the same answer before making it itself.
 const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-/// How many makers a request waits for, one after another, before making the answer itself
-/// (each of them failed or made something not to keep).
-const MAX_TURNS: usize = 3;
 
 /// One kept answer.
 struct Entry {
@@ -280,29 +277,22 @@ pub async fn response_cache(
     if let Some(res) = cache.get(&key, generation) {
         return Ok(req.into_response(res));
     }
-    let mut making = None;
-    for _ in 0..MAX_TURNS {
-        match ResponseCache::turn(&cache, &key, generation) {
-            Some(Turn::Wait(wakes)) => {
-                if let Some(res) = cache.get(&key, generation) {
-                    return Ok(req.into_response(res));
-                }
-                if actix_web::rt::time::timeout(MAX_WAIT, wakes).await.is_err() {
-                    break;
-                }
-                if let Some(res) = cache.get(&key, generation) {
-                    return Ok(req.into_response(res));
-                }
-                // The other request failed, was abandoned, or made something not to keep:
-                // take a turn again.
+    let making = match ResponseCache::turn(&cache, &key, generation) {
+        Some(Turn::Wait(wakes)) => {
+            if let Some(res) = cache.get(&key, generation) {
+                return Ok(req.into_response(res));
             }
-            Some(Turn::Make(m)) => {
-                making = Some(m);
-                break;
+            let waited = actix_web::rt::time::timeout(MAX_WAIT, wakes).await;
+            if let (Ok(()), Some(res)) = (waited, cache.get(&key, generation)) {
+                return Ok(req.into_response(res));
             }
-            None => break,
+            // The other request failed, was abandoned, or made something not to keep (a
+            // `404`, say): make it here, beside any others in the same case.
+            None
         }
-    }
+        Some(Turn::Make(making)) => Some(making),
+        None => None,
+    };
     let res = next.call(req).await?;
     if !cacheable_response(&res) {
         return Ok(res.map_into_boxed_body());
