@@ -8,7 +8,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Compress, Condition, DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::middleware::{Compress, Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,7 +22,7 @@ use crate::db::{self, Db};
 use crate::error::{AppError, problem_for_bare_errors};
 use crate::http::TrustProxy;
 use crate::http::cache::{ResponseCache, response_cache};
-use crate::http::middleware::{entity_tag, not_modified, request_log};
+use crate::http::middleware::{entity_tag, not_modified, request_log, security_headers};
 use crate::http::routes::{self, RouteTable};
 use crate::images::Media;
 use crate::images::storage::LocalStore;
@@ -334,11 +334,7 @@ pub fn app(
         // Inner to outer: each request passes these bottom-up, each response top-down.
         .wrap(from_fn(entity_tag))
         .wrap(from_fn(routes::known_query))
-        .wrap(
-            DefaultHeaders::new()
-                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .add((header::REFERRER_POLICY, "no-referrer")),
-        )
+        .wrap(from_fn(security_headers))
         .wrap(Condition::new(cors_enabled, cors))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(Compress::default())

@@ -592,6 +592,15 @@ async fn the_root_points_to_the_docs_and_every_answer_has_the_security_headers()
             "{path}"
         );
         assert_eq!(res.header("referrer-policy"), Some("no-referrer"), "{path}");
+        let csp = res.header("content-security-policy").unwrap_or_default();
+        if path.starts_with("/docs") {
+            // Swagger UI runs its own scripts (checked in a browser by `.ci/swagger-dom`).
+            assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+            assert!(!csp.contains("unsafe-eval"), "{path}: {csp}");
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        }
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
     }
 }
 
