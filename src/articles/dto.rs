@@ -349,16 +349,20 @@ pub struct ArticleFilters {
     /// those.
     #[param(inline)]
     pub status: Option<StatusFilter>,
-    /// Only articles with this author on the byline (slug or id).
-    #[param(example = "samir-khalil")]
+    /// Only articles with this author on the byline (slug or id); a comma list (at most 20)
+    /// matches any of them.
+    #[param(example = "samir-khalil,layla-hassan")]
     pub author: Option<String>,
-    /// Only articles filed under this tag (slug or id).
-    #[param(example = "islamic-state")]
+    /// Only articles filed under this tag (slug or id); a comma list (at most 20) matches any
+    /// of them.
+    #[param(example = "islamic-state,anbar")]
     pub tag: Option<String>,
-    /// Only articles that cite this source (slug or id).
-    #[param(example = "alsumaria-news")]
+    /// Only articles that cite this source (slug or id); a comma list (at most 20) matches
+    /// any of them.
+    #[param(example = "alsumaria-news,mawazin-news")]
     pub source: Option<String>,
-    /// Only articles filed from this place (case-insensitive).
+    /// Only articles filed from this place (case-insensitive). One place: a dateline may
+    /// hold a comma (`Washington, D.C.`).
     #[param(example = "Qaim")]
     pub dateline: Option<String>,
     /// Only articles published at or after this moment: a date (`2017-11-01`, from midnight

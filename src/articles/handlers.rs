@@ -190,6 +190,26 @@ fn given(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// The most values one list filter may name.
+const MAX_ANY_OF: usize = 20;
+
+/// A filter's comma list of slugs or ids, any of which matches (empty: no filter).
+fn any_of(name: &str, value: Option<&str>) -> Result<Vec<IdOrSlug>, AppError> {
+    let mut keys: Vec<IdOrSlug> = Vec::new();
+    for part in value.unwrap_or_default().split(',').map(str::trim) {
+        if !part.is_empty() && !keys.iter().any(|k| k.slug() == part) {
+            keys.push(IdOrSlug::parse(part));
+        }
+    }
+    if keys.len() > MAX_ANY_OF {
+        return Err(AppError::invalid(
+            name,
+            format!("names {} values; at most {MAX_ANY_OF}", keys.len()),
+        ));
+    }
+    Ok(keys)
+}
+
 /// List articles
 ///
 /// What is public now (published, or scheduled and due), newest first. Filter by author, tag,
@@ -264,9 +284,9 @@ pub async fn list_articles(
     let query = ListQuery {
         scope,
         status,
-        author: given(filters.author.as_deref()).map(IdOrSlug::parse),
-        tag: given(filters.tag.as_deref()).map(IdOrSlug::parse),
-        source: given(filters.source.as_deref()).map(IdOrSlug::parse),
+        author: any_of("author", filters.author.as_deref())?,
+        tag: any_of("tag", filters.tag.as_deref())?,
+        source: any_of("source", filters.source.as_deref())?,
         dateline: given(filters.dateline.as_deref()).map(str::to_owned),
         published_after: filters.published_after.map(|t| t.0.naive_utc()),
         published_before: filters.published_before.map(|t| t.0.naive_utc()),

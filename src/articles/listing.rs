@@ -50,9 +50,10 @@ pub const MAX_FILTERED_MATCHES: usize = 200_000;
 pub struct ListQuery {
     pub scope: Scope,
     pub status: StatusFilter,
-    pub author: Option<IdOrSlug>,
-    pub tag: Option<IdOrSlug>,
-    pub source: Option<IdOrSlug>,
+    /// Each of these three filters matches any of its values; empty: no filter.
+    pub author: Vec<IdOrSlug>,
+    pub tag: Vec<IdOrSlug>,
+    pub source: Vec<IdOrSlug>,
     pub dateline: Option<String>,
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
@@ -224,7 +225,7 @@ struct Plan {
     /// `SELECT {id} FROM …`.
     id: &'static str,
     /// `FROM …`, without `WHERE`.
-    from: String,
+    from: Sql,
     /// Every condition but the keyset, joined by `AND`.
     conds: Sql,
     /// The sort keys, the id last.
@@ -241,7 +242,7 @@ impl Plan {
     /// cursor's is the narrower one (else a cursor deep in the archive walks the index from
     /// the newest article down to it).
     fn scan(&self, first: Option<&Sql>) -> Sql {
-        let mut s = Sql::new(&self.from);
+        let mut s = self.from.clone();
         s.sql(" WHERE ");
         if let Some(first) = first {
             s.append(first).sql(" AND ");
@@ -251,11 +252,12 @@ impl Plan {
     }
 }
 
-/// A catalog filter resolved: the link table, its column, the id, and its listed count.
+/// A catalog filter resolved: the link table, its column, the ids it names (any of them
+/// matches), and how many articles they list in all.
 struct Linked {
     table: &'static str,
     column: &'static str,
-    id: i64,
+    ids: Vec<i64>,
     listed: i64,
 }
 
@@ -264,7 +266,7 @@ type FindId = fn(&mut Conn, &IdOrSlug) -> QueryResult<Option<i64>>;
 
 fn linked(conn: &mut Conn, q: &ListQuery) -> QueryResult<Option<Vec<Linked>>> {
     let filters: [(
-        &Option<IdOrSlug>,
+        &Vec<IdOrSlug>,
         &'static str,
         &'static str,
         &'static str,
@@ -289,16 +291,28 @@ fn linked(conn: &mut Conn, q: &ListQuery) -> QueryResult<Option<Vec<Linked>>> {
         ),
     ];
     let mut found = Vec::new();
-    for (key, catalog, table, column, find_id) in filters {
-        let Some(key) = key else { continue };
-        let Some(id) = find_id(conn, key)? else {
+    for (keys, catalog, table, column, find_id) in filters {
+        if keys.is_empty() {
+            continue;
+        }
+        let (mut ids, mut listed) = (Vec::with_capacity(keys.len()), 0);
+        for key in keys {
+            // A value that names nothing matches nothing; the others still may.
+            if let Some(id) = find_id(conn, key)?
+                && !ids.contains(&id)
+            {
+                listed += listed_count(conn, catalog, id)?;
+                ids.push(id);
+            }
+        }
+        if ids.is_empty() {
             return Ok(None);
-        };
+        }
         found.push(Linked {
             table,
             column,
-            id,
-            listed: listed_count(conn, catalog, id)?,
+            ids,
+            listed,
         });
     }
     // The rarest drives: its index holds the fewest entries to walk.
@@ -312,17 +326,67 @@ fn listed_count(conn: &mut Conn, table: &'static str, id: i64) -> QueryResult<i6
     Ok(s.load::<Count>(conn)?.first().map_or(0, |c| c.n))
 }
 
-/// `EXISTS` one link of `l` from the article `article` (an SQL expression).
+/// `{column} = ?` for one id, `{column} IN (?, …)` for several.
+fn any_of(column: &str, ids: &[i64]) -> Sql {
+    let mut s = Sql::new(column);
+    if let [id] = ids {
+        s.sql(" = ").bind(Bind::Int(*id));
+        return s;
+    }
+    s.sql(" IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.sql(", ");
+        }
+        s.bind(Bind::Int(*id));
+    }
+    s.sql(")");
+    s
+}
+
+/// `EXISTS` a link of `l` (to any of its ids) from the article `article` (an SQL expression).
 fn has_link(l: &Linked, article: &str) -> Sql {
     let mut s = Sql::new("EXISTS (SELECT 1 FROM ");
     s.sql(l.table)
         .sql(" x WHERE x.article_id = ")
         .sql(article)
-        .sql(" AND x.")
-        .sql(l.column)
-        .sql(" = ")
-        .bind(Bind::Int(l.id))
+        .sql(" AND ")
+        .append(&any_of(&format!("x.{}", l.column), &l.ids))
         .sql(")");
+    s
+}
+
+/// What the link plan walks: the driver's link table, or, when the driver names several ids,
+/// one branch per id joined by `UNION ALL`, each branch without the articles of the ids before
+/// it (so no article comes twice). SQLite flattens the compound into the outer query and
+/// merges the branches, each walking its `(…, visible_at, article_id)` index in order: no
+/// sort, and a page stops after its rows.
+fn link_source(driver: &Linked) -> Sql {
+    if let [_] = driver.ids.as_slice() {
+        let mut s = Sql::new("FROM ");
+        s.sql(driver.table).sql(" l");
+        return s;
+    }
+    let mut s = Sql::new("FROM (");
+    for (i, id) in driver.ids.iter().enumerate() {
+        if i > 0 {
+            s.sql(" UNION ALL ");
+        }
+        s.sql("SELECT b.article_id AS article_id, b.visible_at AS visible_at FROM ")
+            .sql(driver.table)
+            .sql(" b WHERE b.")
+            .sql(driver.column)
+            .sql(" = ")
+            .bind(Bind::Int(*id));
+        if i > 0 {
+            s.sql(" AND NOT EXISTS (SELECT 1 FROM ")
+                .sql(driver.table)
+                .sql(" e WHERE e.article_id = b.article_id AND ")
+                .append(&any_of(&format!("e.{}", driver.column), &driver.ids[..i]))
+                .sql(")");
+        }
+    }
+    s.sql(") l");
     s
 }
 
@@ -344,12 +408,13 @@ fn plan(conn: &mut Conn, q: &ListQuery, matched: Option<&str>) -> QueryResult<Op
 /// public articles in publication order.
 fn link_plan(q: &ListQuery, links: &[Linked], descending: bool) -> Plan {
     let (driver, others) = (&links[0], &links[1..]);
-    let mut w = Sql::new("l.");
-    w.sql(driver.column)
-        .sql(" = ")
-        .bind(Bind::Int(driver.id))
-        .sql(" AND l.visible_at <= ")
-        .bind(Bind::Time(q.now));
+    let mut w = Sql::new("");
+    // Several ids: each branch of the source has its own (see `link_source`).
+    if let [id] = driver.ids.as_slice() {
+        w.append(&any_of(&format!("l.{}", driver.column), &[*id]))
+            .sql(" AND ");
+    }
+    w.sql("l.visible_at <= ").bind(Bind::Time(q.now));
     if let Some(after) = q.published_after {
         w.sql(" AND l.visible_at >= ").bind(Bind::Time(after));
     }
@@ -365,6 +430,7 @@ fn link_plan(q: &ListQuery, links: &[Linked], descending: bool) -> Plan {
             .sql(")");
     }
     let simple = others.is_empty()
+        && driver.ids.len() == 1
         && q.dateline.is_none()
         && q.published_after.is_none()
         && q.published_before.is_none();
@@ -376,7 +442,7 @@ fn link_plan(q: &ListQuery, links: &[Linked], descending: bool) -> Plan {
             .sql(" WHERE ")
             .sql(driver.column)
             .sql(" = ")
-            .bind(Bind::Int(driver.id))
+            .bind(Bind::Int(driver.ids[0]))
             .sql(" AND visible_at > ")
             .bind(Bind::Time(q.now))
             .sql(") AS n");
@@ -384,7 +450,7 @@ fn link_plan(q: &ListQuery, links: &[Linked], descending: bool) -> Plan {
     });
     Plan {
         id: "l.article_id",
-        from: format!("FROM {} l", driver.table),
+        from: link_source(driver),
         conds: w,
         keys: vec![
             Key {
@@ -505,7 +571,7 @@ fn article_plan(q: &ListQuery, links: &[Linked], keys: &[SortKey], matched: Opti
     });
     Plan {
         id: "a.id",
-        from: "FROM articles a".to_owned(),
+        from: Sql::new("FROM articles a"),
         conds: w,
         keys: order,
         time: if public {
@@ -706,9 +772,9 @@ fn search_list(
     let keys = q.keys();
     let newest = keys.len() == 1 && keys[0].field == "published_at" && keys[0].descending;
     let alone = q.public_only()
-        && q.author.is_none()
-        && q.tag.is_none()
-        && q.source.is_none()
+        && q.author.is_empty()
+        && q.tag.is_empty()
+        && q.source.is_empty()
         && q.dateline.is_none()
         && q.published_after.is_none()
         && q.published_before.is_none();
@@ -851,7 +917,15 @@ fn keyed_ids(conn: &mut Conn, plan: &Plan, window: &Window) -> QueryResult<(Vec<
 fn page_sql(plan: &Plan, window: &Window) -> Option<(Sql, bool)> {
     let per_page = i64::from(window.per_page());
     let mut s = Sql::new("SELECT ");
-    s.sql(plan.id).sql(" AS id ");
+    s.sql(plan.id).sql(" AS id");
+    // The sort keys are selected too: SQLite merges the branches of a compound source (see
+    // `link_source`) only when the outer `ORDER BY` names columns of the result.
+    for (i, key) in plan.keys.iter().enumerate() {
+        if key.expr != plan.id {
+            s.sql(&format!(", {} AS k{i}", key.expr));
+        }
+    }
+    s.sql(" ");
     let (backwards, offset) = match window {
         Window::Page(p) => {
             s.append(&plan.scan(None));
@@ -1040,16 +1114,17 @@ mod tests {
         let conn = &mut *pool.get().unwrap();
         conn.batch_execute(
             "INSERT INTO tags (name, slug, created_at, updated_at) \
-             VALUES ('Mosul', 'mosul', '2026-12-02 00:00:00', '2026-12-02 00:00:00')",
+             VALUES ('Mosul', 'mosul', '2026-12-02 00:00:00', '2026-12-02 00:00:00'), \
+                    ('Anbar', 'anbar', '2026-12-02 00:00:00', '2026-12-02 00:00:00')",
         )
         .unwrap();
         let now = crate::db::now();
-        let q = |tag: Option<&str>| ListQuery {
+        let q = |tags: &[&str]| ListQuery {
             scope: Scope::Public,
             status: StatusFilter::Published,
-            author: None,
-            tag: tag.map(IdOrSlug::parse),
-            source: None,
+            author: Vec::new(),
+            tag: tags.iter().map(|t| IdOrSlug::parse(t)).collect(),
+            source: Vec::new(),
             dateline: None,
             published_after: None,
             published_before: None,
@@ -1070,24 +1145,36 @@ mod tests {
             },
             per_page: 20,
         };
-        let public = query_plan(conn, &q(None), &page);
+        let public = query_plan(conn, &q(&[]), &page);
         assert_eq!(
             public,
             "SEARCH a USING INDEX articles_visible_at (visible_at<?)"
         );
         // (The plan reads the same whichever bound on `visible_at` SQLite seeks with; that
         // the cursor's is the one is measured, not shown: bench/RESULTS.md.)
-        let public = query_plan(conn, &q(None), &cursor);
+        let public = query_plan(conn, &q(&[]), &cursor);
         assert!(
             public.starts_with("SEARCH a USING INDEX articles_visible_at"),
             "{public}"
         );
-        let tagged = query_plan(conn, &q(Some("mosul")), &cursor);
+        let tagged = query_plan(conn, &q(&["mosul"]), &cursor);
         assert!(
             tagged.contains("tag_id=? AND (visible_at,article_id)<(?,?)"),
             "{tagged}"
         );
-        for plan in [public, tagged] {
+        // Any of two tags: both index ranges walked in order and merged.
+        let either = query_plan(conn, &q(&["mosul", "anbar"]), &cursor);
+        assert!(either.contains("MERGE (UNION ALL)"), "{either}");
+        assert_eq!(
+            either
+                .matches("INDEX article_tags_visible (tag_id=? AND (visible_at,article_id)<(?,?))")
+                .count(),
+            2,
+            "{either}"
+        );
+        let first_page = query_plan(conn, &q(&["mosul", "anbar"]), &page);
+        assert!(first_page.contains("MERGE (UNION ALL)"), "{first_page}");
+        for plan in [public, tagged, either, first_page] {
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
         }
     }
