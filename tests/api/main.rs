@@ -9,6 +9,7 @@ mod comments;
 mod helpers;
 mod images;
 mod ops;
+mod permissions;
 mod reads;
 mod search;
 mod users;
