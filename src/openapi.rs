@@ -2,6 +2,8 @@
 //! schemas are collected from the router itself (see `app::routes`), so the document describes
 //! exactly what the server runs; [`openapi`] builds it and `dateline openapi` prints it.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
@@ -106,13 +108,14 @@ pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
     let Ok(mut doc) = serde_json::to_value(&api) else {
         return api;
     };
+    let mut fields_of = BTreeSet::new();
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
             for (method, op) in item.iter_mut() {
-                complete_operation(path, method, op);
+                complete_operation(path, method, op, &mut fields_of);
             }
         }
     }
@@ -121,8 +124,53 @@ pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
         .and_then(Value::as_object_mut)
     {
         complete_request_bodies(schemas);
+        complete_views(schemas, &fields_of);
     }
     serde_json::from_value(doc).unwrap_or(api)
+}
+
+/// Where component schemas are referred to.
+const SCHEMAS: &str = "#/components/schemas/";
+/// What list bodies are named: `ListBody_{item}`.
+const LIST_BODY: &str = "ListBody_";
+/// What a view cut by `fields` is named: `{view}Fields`.
+const FIELDS: &str = "Fields";
+
+/// A list body's items refer to their view instead of repeating it (generators then make one
+/// type, not one per list); and each view a `fields` parameter may cut has a `{view}Fields`
+/// twin: the same members, none required.
+fn complete_views(schemas: &mut serde_json::Map<String, Value>, fields_of: &BTreeSet<String>) {
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(item) = name.strip_prefix(LIST_BODY) else {
+            continue;
+        };
+        if !schemas.contains_key(item) {
+            continue;
+        }
+        let reference = json!({"$ref": format!("{SCHEMAS}{item}")});
+        if let Some(items) = schemas
+            .get_mut(&name)
+            .and_then(|s| s.pointer_mut("/properties/data/items"))
+        {
+            *items = reference;
+        }
+    }
+    for view in fields_of {
+        let Some(mut partial) = schemas.get(view).cloned() else {
+            continue;
+        };
+        if let Some(object) = partial.as_object_mut() {
+            object.remove("required");
+            object.insert(
+                "description".into(),
+                json!(format!(
+                    "{view} as `fields` cuts it: only the members named (and so none required)."
+                )),
+            );
+        }
+        schemas.insert(format!("{view}{FIELDS}"), partial);
+    }
 }
 
 /// Which create body lends its limits to which update body.
@@ -282,7 +330,7 @@ fn list_pattern(names: &[&str], signed: bool) -> String {
     format!("^,*({one}(,+{one})*)?,*$")
 }
 
-fn complete_operation(path: &str, method: &str, op: &mut Value) {
+fn complete_operation(path: &str, method: &str, op: &mut Value, fields_of: &mut BTreeSet<String>) {
     let lists = NAME_LISTS
         .iter()
         .filter(|l| path == l.collection || path.starts_with(&format!("{}/{{", l.collection)))
@@ -355,25 +403,32 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
         let Some(schema) = response.pointer_mut("/content/application~1json/schema") else {
             continue;
         };
-        if sparse && status == "200" {
-            let loose = if schema
-                .pointer("/$ref")
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.contains("ListBody"))
-            {
+        let named = schema
+            .pointer("/$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix(SCHEMAS))
+            .map(str::to_owned);
+        if let (true, "200", Some(named)) = (sparse, status.as_str(), named) {
+            let (item, list) = match named.strip_prefix(LIST_BODY) {
+                Some(item) => (item.to_owned(), true),
+                None => (named, false),
+            };
+            let partial = json!({"$ref": format!("{SCHEMAS}{item}{FIELDS}")});
+            let loose = if list {
                 json!({
                     "type": "object",
                     "description": "With `fields`: each item holds only the members named.",
                     "required": ["data", "meta"],
                     "properties": {
-                        "data": {"type": "array", "items": {"type": "object"}},
-                        "meta": {"$ref": "#/components/schemas/PageMeta"}
+                        "data": {"type": "array", "items": partial},
+                        "meta": {"$ref": format!("{SCHEMAS}PageMeta")}
                     }
                 })
             } else {
-                json!({"type": "object", "description": "With `fields`: only the members named."})
+                partial
             };
             *schema = json!({"anyOf": [schema.clone(), loose]});
+            fields_of.insert(item);
         }
         let headers = response
             .as_object_mut()
