@@ -9,7 +9,8 @@ pub const MAX_URL_CHARS: usize = 2000;
 /// The OpenAPI pattern of a URL field, anchored at both ends: `http://` or `https://`, a
 /// host, then anything without whitespace or control characters. utoipa takes only a literal
 /// there: `a_url_field_documents_the_pattern_it_is_checked_by` keeps the copies equal.
-pub const URL_PATTERN: &str = r"^https?://[^\s/?#\x00-\x1f\x7f]+([/?#][^\s\x00-\x1f\x7f]*)?$";
+pub const URL_PATTERN: &str =
+    r"^https?://[^\s/?#\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$";
 
 /// Collects field problems; [`Errors::finish`] turns them into one `422`.
 #[derive(Debug, Default)]
@@ -106,13 +107,17 @@ impl Errors {
     }
 }
 
+/// The longest email address, in characters (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
 /// A deliberately loose check: one `@`, something before it, a dotted domain after it, no
-/// spaces or control characters, at most 254 characters. Delivery is the real test.
+/// spaces or control characters, at most [`MAX_EMAIL_CHARS`] characters. Delivery is the
+/// real test.
 pub fn is_plausible_email(value: &str) -> bool {
     let Some((local, domain)) = value.split_once('@') else {
         return false;
     };
-    value.len() <= 254
+    value.chars().count() <= MAX_EMAIL_CHARS
         && !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -180,9 +185,16 @@ mod tests {
             "de sk@x.com",
             "a@b@c.com",
             "a@.com",
+            "a\u{7f}b@example.com",
+            "ab@example.com\u{92}",
         ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
+        // Counted in characters, as the OpenAPI's maxLength counts them.
+        let accented = format!("{}@example.com", "é".repeat(130));
+        assert!(accented.len() > MAX_EMAIL_CHARS && is_plausible_email(&accented));
+        let long = format!("{}@example.com", "é".repeat(MAX_EMAIL_CHARS));
+        assert!(!is_plausible_email(&long));
     }
 
     #[test]

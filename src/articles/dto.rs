@@ -285,6 +285,9 @@ pub struct UpdateArticle {
     #[serde(default, deserialize_with = "some")]
     #[schema(value_type = ArticleStatus)]
     pub status: Option<ArticleStatus>,
+    /// When the story goes public: required (in the future) to schedule; publishing without
+    /// it, or with `null`, means now (published articles may be backdated, not postdated).
+    /// `null` clears it only on a draft or an archived article.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>, nullable)]
     pub published_at: Option<Option<DateTime<Utc>>>,
@@ -295,7 +298,8 @@ pub struct UpdateArticle {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>, nullable)]
     pub feature_image_id: Option<Option<i64>>,
-    /// Replaces the byline.
+    /// Replaces the byline, in order. A published or scheduled article needs at least one
+    /// author.
     #[serde(default, deserialize_with = "some")]
     #[schema(value_type = Vec<i64>, max_items = 100)]
     pub author_ids: Option<Vec<i64>>,
@@ -382,7 +386,8 @@ pub struct ArticleFilters {
     /// `created_at`, `title`. Default `-published_at`.
     #[param(example = "-published_at,title")]
     pub sort: Option<String>,
-    /// Sparse fieldset: a comma list of article fields to return.
+    /// Sparse fieldset: a comma list of article fields to return. Naming an embedded member
+    /// (`authors`, `tags`, `sources`, `feature_image`) embeds it, as `include` does.
     #[param(example = "id,slug,title,published_at")]
     pub fields: Option<String>,
     /// Embed related objects beside the id arrays: a comma list of `authors`, `tags`,
@@ -407,7 +412,8 @@ pub struct ArticleFilters {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleParams {
-    /// Sparse fieldset: a comma list of article fields to return.
+    /// Sparse fieldset: a comma list of article fields to return. Naming an embedded member
+    /// (`authors`, `tags`, `sources`, `feature_image`) embeds it, as `include` does.
     #[param(example = "id,slug,title,body_html")]
     pub fields: Option<String>,
     /// Embed related objects: a comma list of `authors`, `tags`, `sources`, `feature_image`.

@@ -53,34 +53,38 @@ pub struct Include {
 }
 
 impl Include {
-    fn parse(raw: Option<&str>) -> Result<(Self, Vec<&'static str>), AppError> {
-        let names = list::parse_names("include", raw, ARTICLE_INCLUDES)?.unwrap_or_default();
+    /// The embeds and the sparse fieldset of `include=` and `fields=`. An embedded member
+    /// named in `fields` is embedded as if `include` asked for it (`fields=id,authors`); one
+    /// that `include` asks for is kept by any `fields`.
+    fn parse(
+        include: Option<&str>,
+        fields: Option<&str>,
+    ) -> Result<(Self, Option<Vec<&'static str>>), AppError> {
+        let mut names =
+            list::parse_names("include", include, ARTICLE_INCLUDES)?.unwrap_or_default();
+        let allowed: Vec<&'static str> = ARTICLE_FIELDS
+            .iter()
+            .chain(ARTICLE_INCLUDES)
+            .copied()
+            .collect();
+        let mut fields = list::parse_fields(fields, &allowed)?;
+        if let Some(fields) = &mut fields {
+            for name in ARTICLE_INCLUDES {
+                match (fields.contains(name), names.contains(name)) {
+                    (true, false) => names.push(name),
+                    (false, true) => fields.push(name),
+                    _ => {}
+                }
+            }
+        }
         let include = Self {
             authors: names.contains(&"authors"),
             tags: names.contains(&"tags"),
             sources: names.contains(&"sources"),
             feature_image: names.contains(&"feature_image"),
         };
-        Ok((include, names))
+        Ok((include, fields))
     }
-}
-
-/// `fields=` plus the embedded members, which a sparse fieldset keeps. The embedded names
-/// that `include` asks for may be named in `fields` too (`include=authors&fields=id,authors`);
-/// others are unknown fields.
-fn fields_with(
-    raw: Option<&str>,
-    included: &[&'static str],
-) -> Result<Option<Vec<&'static str>>, AppError> {
-    let allowed: Vec<&'static str> = ARTICLE_FIELDS.iter().chain(included).copied().collect();
-    Ok(list::parse_fields(raw, &allowed)?.map(|mut f| {
-        for name in included {
-            if !f.contains(name) {
-                f.push(name);
-            }
-        }
-        f
-    }))
 }
 
 /// Builds the views of `rows`: their links, and the embedded objects `include` asks for,
@@ -257,17 +261,11 @@ pub async fn list_articles(
             author_id: u.author_id,
         },
     };
-    let sort = match filters
-        .sort
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let sort = match filters.sort.as_deref().filter(|s| list::names_given(s)) {
         Some(raw) => list::parse_sort(Some(raw), ARTICLE_SORTS, "-published_at")?,
         None => Vec::new(),
     };
-    let (include, included) = Include::parse(filters.include.as_deref())?;
-    let fields = fields_with(filters.fields.as_deref(), &included)?;
+    let (include, fields) = Include::parse(filters.include.as_deref(), filters.fields.as_deref())?;
     // Without the body or its HTML among the fields, their bytes are never read.
     let light = fields
         .as_ref()
@@ -429,8 +427,7 @@ pub async fn get_article(
     key: web::Path<String>,
     Query(params): Query<ArticleParams>,
 ) -> Result<HttpResponse, AppError> {
-    let (include, included) = Include::parse(params.include.as_deref())?;
-    let fields = fields_with(params.fields.as_deref(), &included)?;
+    let (include, fields) = Include::parse(params.include.as_deref(), params.fields.as_deref())?;
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
     let public_url = state.config.public_url.clone();

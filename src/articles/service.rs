@@ -243,12 +243,21 @@ pub fn save(
     let mut published_at = given_date.unwrap_or_else(|| current.and_then(|c| c.row.published_at));
     let touched_schedule = change.status.is_some() || change.published_at.is_some();
     let mut stored_status = status;
+    // Publishing with `published_at: null` means now, as leaving it out does; clearing the
+    // date of what is already published or scheduled is refused.
+    let was_dated = matches!(
+        before_status,
+        Some(ArticleStatus::Published | ArticleStatus::Scheduled)
+    );
     match status {
-        ArticleStatus::Published | ArticleStatus::Scheduled if given_date == Some(None) => errors
-            .add(
+        ArticleStatus::Published | ArticleStatus::Scheduled
+            if given_date == Some(None) && was_dated =>
+        {
+            errors.add(
                 "published_at",
                 "cannot be cleared while the article is published or scheduled",
-            ),
+            )
+        }
         ArticleStatus::Published => match published_at {
             Some(t) if t > now && given_date.is_some() => errors.add(
                 "published_at",

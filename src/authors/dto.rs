@@ -93,7 +93,7 @@ pub struct CreateAuthor {
     #[schema(format = Email)]
     pub email: Option<String>,
     #[schema(
-        pattern = r"^https?://[^\s/?#\x00-\x1f\x7f]+([/?#][^\s\x00-\x1f\x7f]*)?$",
+        pattern = r"^https?://[^\s/?#\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$",
         max_length = 2000
     )]
     pub website: Option<String>,

@@ -217,6 +217,12 @@ impl<'de> Visitor<'de> for UniqueVisitor {
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // A whole number written with a fraction or an exponent (`1.0`, `1e2`) is an integer,
+        // as JSON Schema counts it: integer fields take it. (No field here takes a fraction.)
+        const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53: exact in an f64
+        if v.fract() == 0.0 && v.abs() <= LIMIT {
+            return Ok(Value::from(v as i64));
+        }
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
 
@@ -379,6 +385,14 @@ mod tests {
         assert_eq!(status, 422);
         assert_eq!(errors[0].0, "author_ids[1]");
         assert!(errors[0].1.contains("expected i64"), "{}", errors[0].1);
+    }
+
+    #[test]
+    fn a_whole_number_with_a_fraction_or_exponent_is_an_integer() {
+        let draft = parse::<Draft>(br#"{"title":"x","author_ids":[1.0,2e0,3]}"#).unwrap();
+        assert_eq!(draft.author_ids, vec![1, 2, 3]);
+        let err = parse::<Draft>(br#"{"title":"x","author_ids":[1.5]}"#).unwrap_err();
+        assert_eq!(problem(err).1[0].0, "author_ids[0]");
     }
 
     #[test]

@@ -131,18 +131,27 @@ pub struct FieldsParam {
     pub fields: Option<String>,
 }
 
+/// A name of a comma list without the spaces around it (`sort=title, -published_at`). Only
+/// spaces: a tab or another blank is part of the name, so not a name (as the OpenAPI patterns
+/// say).
+fn spaced(part: &str) -> &str {
+    part.trim_matches(' ')
+}
+
+/// Whether a comma list names anything (not only commas and spaces).
+pub fn names_given(raw: &str) -> bool {
+    raw.split(',').any(|p| !spaced(p).is_empty())
+}
+
 /// Parses `sort=-published_at,title` against `allowed`; `default` is used when absent.
 pub fn parse_sort(
     raw: Option<&str>,
     allowed: &[&'static str],
     default: &str,
 ) -> Result<Vec<SortKey>, AppError> {
-    let raw = raw
-        .map(str::trim)
-        .filter(|s| s.split(',').any(|p| !p.trim().is_empty()))
-        .unwrap_or(default);
+    let raw = raw.filter(|s| names_given(s)).unwrap_or(default);
     let mut keys: Vec<SortKey> = Vec::new();
-    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in raw.split(',').map(spaced).filter(|p| !p.is_empty()) {
         let (name, descending) = match part.strip_prefix('-') {
             Some(name) => (name, true),
             None => (part, false),
@@ -180,12 +189,12 @@ pub fn parse_names(
     raw: Option<&str>,
     allowed: &[&'static str],
 ) -> Result<Option<Vec<&'static str>>, AppError> {
-    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
     let mut fields = Vec::new();
     let mut unknown = Vec::new();
-    for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for name in raw.split(',').map(spaced).filter(|s| !s.is_empty()) {
         match allowed.iter().copied().find(|a| *a == name) {
             Some(f) if !fields.contains(&f) => fields.push(f),
             Some(_) => {}

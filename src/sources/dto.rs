@@ -120,7 +120,7 @@ pub struct CreateSource {
     )]
     pub slug: Option<String>,
     #[schema(
-        pattern = r"^https?://[^\s/?#\x00-\x1f\x7f]+([/?#][^\s\x00-\x1f\x7f]*)?$",
+        pattern = r"^https?://[^\s/?#\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$",
         max_length = 2000,
         example = "https://www.mawazin.net/"
     )]

@@ -374,6 +374,33 @@ async fn workflow_dates_are_checked() {
         )
         .await;
     assert_eq!(ok["status"], "scheduled");
+
+    // Publishing a draft with `published_at: null` means now, as leaving it out does.
+    let draft = app.create("/api/v1/articles", base.clone(), &d.admin).await;
+    let path = format!("/api/v1/articles/{}", draft["id"]);
+    let published = app
+        .patch(
+            &path,
+            &json!({"status": "published", "published_at": null}),
+            Some(&d.admin),
+        )
+        .await
+        .ok();
+    assert_eq!(published["status"], "published");
+    assert!(published["published_at"].is_string(), "{published}");
+    // Once published, the date cannot be cleared; nor a scheduled one's.
+    let res = app
+        .patch(&path, &json!({"published_at": null}), Some(&d.admin))
+        .await;
+    assert_eq!(res.invalid_fields(), ["published_at"]);
+    let res = app
+        .patch(
+            &format!("/api/v1/articles/{}", ok["id"]),
+            &json!({"published_at": null}),
+            Some(&d.admin),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["published_at"]);
 }
 
 #[actix_web::test]
@@ -1136,7 +1163,7 @@ async fn sparse_fields_and_include() {
         sparse.as_object().unwrap().keys().collect::<Vec<_>>(),
         ["id", "title", "tags"]
     );
-    // An embedded member may be named in `fields` when `include` asks for it, not otherwise.
+    // An embedded member may be named in `fields` beside what `include` asks for.
     let named = app
         .get(
             &format!(
@@ -1151,9 +1178,18 @@ async fn sparse_fields_and_include() {
         named.as_object().unwrap().keys().collect::<Vec<_>>(),
         ["id", "tags", "sources"]
     );
-    let res = app
+    // Named in `fields` alone, it is embedded as if `include` asked for it.
+    let listed = app
         .get("/api/v1/articles?fields=id,authors&include=tags", None)
-        .await;
+        .await
+        .ok();
+    let first = &listed["data"][0];
+    assert_eq!(
+        first.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["id", "authors", "tags"]
+    );
+    assert!(first["authors"][0]["name"].is_string(), "{first}");
+    let res = app.get("/api/v1/articles?fields=id,nothing", None).await;
     assert_eq!(res.invalid_fields(), ["fields"]);
     let staff = app.get(&path, Some(&d.admin)).await.ok();
     assert!(
@@ -1469,4 +1505,28 @@ async fn a_body_that_names_a_key_twice_is_refused() {
         .await
         .ok();
     assert_eq!(list["meta"]["total"], 0);
+}
+
+/// Names in `sort`, `fields` and `include` may have spaces around them, as the OpenAPI
+/// patterns allow; any other blank is part of a name, so not a name.
+#[actix_web::test]
+async fn list_parameters_allow_spaces_around_names_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    for q in [
+        "sort=title,%20-published_at",
+        "fields=%20id%20,title",
+        "fields=%20",
+        "include=%20tags",
+    ] {
+        app.get(&format!("/api/v1/articles?{q}"), None).await.ok();
+    }
+    for (q, field) in [
+        ("sort=%09title", "sort"),
+        ("fields=id,%C2%85title", "fields"),
+        ("include=tags%0A", "include"),
+    ] {
+        let res = app.get(&format!("/api/v1/articles?{q}"), None).await;
+        res.problem(422);
+        assert_eq!(res.invalid_fields(), [field], "?{q}");
+    }
 }
