@@ -262,6 +262,9 @@ fn complete_request_bodies(schemas: &mut serde_json::Map<String, Value>) {
                 continue;
             }
             if p.get("format").and_then(Value::as_str) == Some("email") {
+                // JSON Schema's `email` format is RFC 5321's strict ASCII address; the server
+                // checks less (see `validate::is_plausible_email`), and the pattern says what.
+                p.remove("format");
                 p.insert("pattern".into(), json!(EMAIL));
                 p.entry("maxLength")
                     .or_insert(json!(crate::validate::MAX_EMAIL_CHARS));
@@ -378,8 +381,11 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, fields_of: &mut 
                 }
                 ("published_after" | "published_before", _) => {
                     // What `QueryTime` reads: a date or an RFC 3339 time.
-                    param["schema"] = json!({"type": "string", "anyOf": [
-                        {"format": "date"}, {"format": "date-time"}
+                    // (No `type` beside `anyOf`: utoipa would read it back as a plain
+                    // string and drop the `anyOf`.)
+                    param["schema"] = json!({"anyOf": [
+                        {"type": "string", "format": "date"},
+                        {"type": "string", "format": "date-time"}
                     ]});
                 }
                 ("w", _) if path.ends_with("/file") => {
@@ -630,4 +636,28 @@ pub fn openapi_json() -> Result<String, serde_json::Error> {
         s.push('\n');
         s
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// What `finish` adds survives the round trip through utoipa's types.
+    #[test]
+    fn query_times_are_a_date_or_a_date_time_and_emails_have_no_strict_format() {
+        let doc = serde_json::to_value(super::openapi()).unwrap_or_default();
+        let params = doc["paths"]["/api/v1/articles"]["get"]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for name in ["published_after", "published_before"] {
+            let p = params.iter().find(|p| p["name"] == name);
+            let formats: Vec<&str> = p
+                .and_then(|p| p["schema"]["anyOf"].as_array())
+                .map(|a| a.iter().filter_map(|s| s["format"].as_str()).collect())
+                .unwrap_or_default();
+            assert_eq!(formats, ["date", "date-time"], "{name}");
+        }
+        let email = &doc["components"]["schemas"]["CreateUser"]["properties"]["email"];
+        assert!(email.get("format").is_none(), "{email}");
+        assert_eq!(email["maxLength"], 254);
+    }
 }
