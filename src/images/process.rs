@@ -103,12 +103,16 @@ fn png_reader(bytes: &[u8]) -> Result<png::Reader<Cursor<&[u8]>>, AppError> {
     decoder.read_info().map_err(corrupt)
 }
 
+/// The bytes of the picture `reader` hands out, at 8 bits a channel.
+fn png_size(reader: &png::Reader<Cursor<&[u8]>>) -> Result<usize, AppError> {
+    reader
+        .output_buffer_size()
+        .ok_or_else(|| corrupt("its size overflows"))
+}
+
 /// What a PNG takes decoded at 8 bits a channel.
 fn png_decoded_bytes(bytes: &[u8]) -> Result<u64, AppError> {
-    let reader = png_reader(bytes)?;
-    let size = reader
-        .output_buffer_size()
-        .ok_or_else(|| corrupt("its size overflows"))?;
+    let size = png_size(&png_reader(bytes)?)?;
     Ok(u64::try_from(size).unwrap_or(u64::MAX))
 }
 
@@ -129,10 +133,7 @@ fn png_for_width(bytes: &[u8], width: u32) -> Result<DynamicImage, AppError> {
     let (w, h, interlaced) = (info.width, info.height, info.interlaced);
     let (color, _) = reader.output_color_type();
     let (k, pixels) = if interlaced {
-        let size = reader
-            .output_buffer_size()
-            .ok_or_else(|| corrupt("its size overflows"))?;
-        let mut pixels = vec![0; size];
+        let mut pixels = vec![0; png_size(&reader)?];
         reader.next_frame(&mut pixels).map_err(corrupt)?;
         (1, pixels)
     } else {
