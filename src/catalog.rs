@@ -10,13 +10,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, MaybeAuthUser, policy};
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, FieldsParam, Page, PageParams, SortKey};
 use crate::http::{CACHE_PRIVATE, Json, created, etag, json_response, read_cache};
 use crate::slug::IdOrSlug;
+use crate::state::AppState;
 
 /// A slug-named resource articles link to.
 pub trait Catalog: 'static {
@@ -224,7 +224,12 @@ pub async fn create<C: Catalog>(
     let body = C::validate_create(body.into_inner()?)?;
     let row = db::write(&state.db, move |conn| C::insert(conn, body, Some(user.id))).await?;
     let id = C::id(&row);
-    created(&state, C::COLLECTION, id, &C::view(row, 0, true))
+    created(
+        &state.config.public_url,
+        C::COLLECTION,
+        id,
+        &C::view(row, 0, true),
+    )
 }
 
 /// `PATCH /{collection}/{id_or_slug}`: editors and admins change anything, authors what they

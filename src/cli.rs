@@ -5,9 +5,10 @@ use std::io::BufRead;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{self, AppState};
 use crate::auth::Role;
 use crate::config::Config;
+use crate::server;
+use crate::state::AppState;
 use crate::users::dto::{CreateUser, UpdateUser};
 use crate::users::models::UserRow;
 
@@ -105,7 +106,7 @@ pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 /// Runs `command` (the server when `None`).
 pub async fn run(command: Option<Command>, config: Config) -> CliResult {
     match command.unwrap_or(Command::Serve) {
-        Command::Serve => app::serve(config).await?,
+        Command::Serve => server::serve(config).await?,
         Command::Migrate => {
             crate::db::open_pool(&config.database_path, 1)?;
             let applied = crate::db::migrate(&config.database_path)?;
@@ -150,7 +151,7 @@ pub async fn run(command: Option<Command>, config: Config) -> CliResult {
             };
             change_user(config, &who.email, change, "enabled").await?;
         }
-        Command::Openapi => print!("{}", crate::openapi::openapi_json()?),
+        Command::Openapi => print!("{}", crate::app::openapi_json()?),
         Command::Seed(args) => seed(args, config).await?,
         Command::Backup { file } => backup(&config.database_path, &file)?,
     }

@@ -6,9 +6,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
 use crate::db;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(healthz).service(index);
@@ -54,7 +54,7 @@ pub async fn index() -> HttpResponse {
         .json(Index {
             name: "Dateline",
             docs: "/docs/",
-            openapi: crate::app::OPENAPI_PATH,
+            openapi: crate::openapi::OPENAPI_PATH,
             api: "/api/v1",
             health: "/healthz",
         })

@@ -26,7 +26,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // Printing the OpenAPI document needs no configuration at all.
     if matches!(cli.command, Some(Command::Openapi)) {
-        return match dateline::openapi::openapi_json() {
+        return match dateline::app::openapi_json() {
             Ok(json) => {
                 print!("{json}");
                 ExitCode::SUCCESS

@@ -23,6 +23,9 @@ use crate::tags::dto::{TAG_FIELDS, TAG_SORTS};
 use crate::users::dto::USER_SORTS;
 
 /// The name of the bearer security scheme, as operations' `security(("bearer" = []))` use it.
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
 pub const BEARER: &str = "bearer";
 
 /// The document's fixed parts.
@@ -623,41 +626,4 @@ problem_responses! {
         500, "Internal Server Error",
         "The server could not answer this request. It has been logged; quote the X-Request-Id header when you report it.",
         None);
-}
-
-/// The whole document, exactly as the server serves it at `/api-docs/openapi.json`.
-pub fn openapi() -> OpenApiDoc {
-    crate::app::openapi()
-}
-
-/// The document as the pretty-printed JSON committed in `openapi/openapi.json`.
-pub fn openapi_json() -> Result<String, serde_json::Error> {
-    openapi().to_pretty_json().map(|mut s| {
-        s.push('\n');
-        s
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    /// What `finish` adds survives the round trip through utoipa's types.
-    #[test]
-    fn query_times_are_a_date_or_a_date_time_and_emails_have_no_strict_format() {
-        let doc = serde_json::to_value(super::openapi()).unwrap_or_default();
-        let params = doc["paths"]["/api/v1/articles"]["get"]["parameters"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        for name in ["published_after", "published_before"] {
-            let p = params.iter().find(|p| p["name"] == name);
-            let formats: Vec<&str> = p
-                .and_then(|p| p["schema"]["anyOf"].as_array())
-                .map(|a| a.iter().filter_map(|s| s["format"].as_str()).collect())
-                .unwrap_or_default();
-            assert_eq!(formats, ["date", "date-time"], "{name}");
-        }
-        let email = &doc["components"]["schemas"]["CreateUser"]["properties"]["email"];
-        assert!(email.get("format").is_none(), "{email}");
-        assert_eq!(email["maxLength"], 254);
-    }
 }

@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn a_url_field_documents_the_pattern_it_is_checked_by() {
-        let doc = serde_json::to_value(crate::openapi::openapi()).unwrap();
+        let doc = serde_json::to_value(crate::app::openapi()).unwrap();
         let schemas = &doc["components"]["schemas"];
         let mut seen = 0;
         for (schema, field) in [

@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDateTime;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
 use crate::articles::dto::{
     ARTICLE_FIELDS, ARTICLE_INCLUDES, ARTICLE_SORTS, ArticleFilters, ArticleLinks, ArticleParams,
     ArticleStatus, ArticleView, CreateArticle, StatusFilter, UpdateArticle,
@@ -33,6 +32,7 @@ use crate::openapi::{
 use crate::search::TextQuery;
 use crate::slug::IdOrSlug;
 use crate::sources::service::Sources;
+use crate::state::AppState;
 use crate::tags::service::Tags;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -509,7 +509,7 @@ pub async fn create_article(
         Ok(ArticleView::new(stored.row, stored.links, now))
     })
     .await?;
-    created(&state, "articles", view.id, &view)
+    created(&state.config.public_url, "articles", view.id, &view)
 }
 
 /// Update an article

@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
 use crate::auth::dto::{LoginRequest, RefreshRequest, TokenPair};
 use crate::auth::queries::{self, Refresh};
 use crate::auth::tokens::{self, ACCESS_TOKEN_TTL_SECS};
@@ -16,6 +15,7 @@ use crate::openapi::{
     BadRequest, InvalidCredentials, InvalidRefreshToken, PayloadTooLarge, TooManyRequests,
     Unauthorized, Unprocessable, UnsupportedMediaType,
 };
+use crate::state::AppState;
 use crate::users::dto::UserView;
 use crate::users::queries as users;
 

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::authors::dto::{AuthorFilters, AuthorView, CreateAuthor, UpdateAuthor};
 use crate::authors::service::Authors;
@@ -15,6 +14,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_authors)

@@ -2,19 +2,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::Duration;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
-use crate::articles::service as articles;
 use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::comments::dto::{
     CommentStatus, CommentView, ModerateComment, ModeratedComment, NewCommentBody, PostedComment,
-    QueueFilters, body_hash,
+    QueueFilters,
 };
-use crate::comments::models::NewComment;
-use crate::comments::queries;
-use crate::db::{self, Conn};
+use crate::comments::service;
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageParams};
 use crate::http::{self, CACHE_PRIVATE, Json, Query, etag, json_response, read_cache};
@@ -23,6 +18,7 @@ use crate::openapi::{
     TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use crate::slug::IdOrSlug;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_comments)
@@ -31,13 +27,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_comment)
         .service(moderate_comment)
         .service(delete_comment);
-}
-
-/// How long the same text on the same article counts as a repeat.
-pub const REPEAT_WINDOW_MINUTES: i64 = 10;
-
-fn comment_not_found(id: i64) -> AppError {
-    AppError::NotFound(format!("No comment with id {id}."))
 }
 
 /// List an article's comments
@@ -78,11 +67,7 @@ pub async fn list_comments(
     let page = paging.validate()?;
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
-    let (rows, total) = db::read(&state.db, move |conn| {
-        let article = articles::load_visible(conn, &key, user.0.as_ref(), db::now())?;
-        Ok(queries::public_page(conn, article.row.id, page)?)
-    })
-    .await?;
+    let (rows, total) = service::public_page(&state, key, user.0, page).await?;
     let views: Vec<CommentView> = rows.into_iter().map(CommentView::public).collect();
     list::page_response(
         &req,
@@ -132,160 +117,22 @@ pub async fn post_comment(
     key: web::Path<String>,
     body: Json<NewCommentBody>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdOrSlug::parse(&key);
-    // Readers share an hourly allowance per address; a comment that is refused gives its
-    // slot back. Staff are not limited.
-    let throttle_key = user
-        .0
-        .is_none()
-        .then(|| format!("comment:{}", http::client_addr(&req)));
-    if let Some(k) = &throttle_key
-        && let Err(retry_after) = state.comment_throttle.try_acquire(&[k])
-    {
-        return Err(AppError::TooManyRequests {
-            detail: format!(
-                "This address has posted its {} comments for the hour; try again in {retry_after} seconds.",
-                state.config.comments_per_hour
-            ),
-            retry_after,
-        });
-    }
-    let staff = user.0.clone();
-    let body = body.into_inner();
-    // Everything is checked with a read first, so a refused comment never takes the single
-    // write lock; the write checks again (things may have changed) and inserts.
-    let checked = {
-        let (key, staff, body) = (key.clone(), staff.clone(), body.clone());
-        db::read(&state.db, move |conn| {
-            comment_to_insert(conn, &key, staff.as_ref(), body, db::now()).map(|_| ())
-        })
-        .await
-    };
-    let posted = match checked {
-        Ok(()) => {
-            db::write(&state.db, move |conn| {
-                let new = comment_to_insert(conn, &key, staff.as_ref(), body, db::now())?;
-                Ok(queries::insert(conn, &new)?)
-            })
-            .await
-        }
-        Err(err) => Err(err),
-    };
-    let row = match posted {
-        Ok(row) => row,
-        Err(err) => {
-            // A mistake in the form gives the slot back; refusals (closed, repeats) count.
-            if let (Some(k), AppError::Validation { .. }) = (&throttle_key, &err) {
-                state.comment_throttle.release(k);
-            }
-            return Err(err);
-        }
-    };
+    let staff = user.0;
+    let client = http::client_addr(&req);
+    let row = service::post(
+        &state,
+        IdOrSlug::parse(&key),
+        staff,
+        &client,
+        body.into_inner(),
+    )
+    .await?;
     json_response(
         StatusCode::CREATED,
         &PostedComment::from(row),
         None,
         CACHE_PRIVATE,
     )
-}
-
-/// What a staff comment without a name shows when the user has neither a byline nor a display
-/// name of their own.
-const STAFF_NAME: &str = "Newsroom staff";
-
-/// The name a staff comment shows when it gives none: the byline the user is linked to, else
-/// their display name unless it is only the default taken from their email, else
-/// [`STAFF_NAME`]. Nothing of a staff email is ever shown in public.
-fn staff_name(conn: &mut Conn, user: crate::users::models::UserRow) -> Result<String, AppError> {
-    use crate::db::schema::authors;
-    use diesel::prelude::*;
-    let byline = match user.author_id {
-        Some(id) => authors::table
-            .find(id)
-            .select(authors::name)
-            .first::<String>(conn)
-            .optional()?,
-        None => None,
-    };
-    let local_part = user.email.split('@').next().unwrap_or_default();
-    Ok(byline.unwrap_or_else(|| {
-        if user.display_name.eq_ignore_ascii_case(local_part) {
-            STAFF_NAME.to_owned()
-        } else {
-            user.display_name
-        }
-    }))
-}
-
-/// Checks a comment against the article it is for and what is stored (open for comments,
-/// a valid parent, not a repeat) and builds the row to insert.
-fn comment_to_insert(
-    conn: &mut Conn,
-    key: &IdOrSlug,
-    staff: Option<&AuthUser>,
-    body: Result<NewCommentBody, AppError>,
-    now: chrono::NaiveDateTime,
-) -> Result<NewComment, AppError> {
-    // An article the caller may not read does not exist for them (`404`, as for `GET`);
-    // staff who may read it learn why they cannot comment on it.
-    let article = articles::load_visible(conn, key, staff, now)?;
-    if !article.is_public_at(now) {
-        return Err(AppError::Forbidden(
-            "Comments are open only on published articles.".into(),
-        ));
-    }
-    if !article.row.comments_enabled {
-        return Err(AppError::Forbidden(
-            "Comments are closed on this article.".into(),
-        ));
-    }
-    let staff_row = match staff {
-        Some(u) => crate::users::queries::find(conn, u.id)?,
-        None => None,
-    };
-    let staff_email = staff_row.as_ref().map(|row| row.email.clone());
-    let body = body?.validate(staff_email.as_deref())?;
-    if let Some(parent_id) = body.parent_id {
-        let parent = queries::find(conn, parent_id)?;
-        let ok = parent.is_some_and(|p| {
-            p.article_id == article.row.id && p.status == "approved" && p.deleted_at.is_none()
-        });
-        if !ok {
-            return Err(AppError::invalid(
-                "parent_id",
-                format!("no approved comment with id {parent_id} on this article"),
-            ));
-        }
-    }
-    let hash = body_hash(&body.body);
-    let since = now - Duration::minutes(REPEAT_WINDOW_MINUTES);
-    if queries::repeated(conn, article.row.id, &hash, since)? {
-        return Err(AppError::Conflict(
-            "The same comment was just posted on this article.".into(),
-        ));
-    }
-    let status = if staff.is_some() {
-        CommentStatus::Approved
-    } else {
-        CommentStatus::Pending
-    };
-    let author_name = match (body.author_name, staff_row) {
-        (Some(name), _) => name,
-        (None, Some(user)) => staff_name(conn, user)?,
-        (None, None) => String::new(),
-    };
-    Ok(NewComment {
-        article_id: article.row.id,
-        parent_id: body.parent_id,
-        author_name,
-        author_email: body.author_email.unwrap_or_default(),
-        body: body.body,
-        body_hash: hash,
-        status: status.as_str().to_owned(),
-        user_id: staff.map(|u| u.id),
-        created_at: now,
-        updated_at: now,
-    })
 }
 
 /// The moderation queue
@@ -321,17 +168,7 @@ pub async fn moderation_queue(
     let page = paging.validate()?;
     let status = filters.status.unwrap_or(CommentStatus::Pending);
     let article = filters.article.as_deref().map(IdOrSlug::parse);
-    let (rows, total) = db::read(&state.db, move |conn| {
-        let article_id = match &article {
-            Some(key) => match crate::articles::queries::find(conn, key)? {
-                Some(row) => Some(row.id),
-                None => return Ok((Vec::new(), 0)),
-            },
-            None => None,
-        };
-        Ok(queries::queue(conn, status.as_str(), article_id, page)?)
-    })
-    .await?;
+    let (rows, total) = service::queue(&state, status, article, page).await?;
     let views: Vec<ModeratedComment> = rows.into_iter().map(ModeratedComment::from).collect();
     list::page_response(
         &req,
@@ -369,9 +206,7 @@ pub async fn get_comment(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Editor)?;
     let id = id.into_inner();
-    let row = db::read(&state.db, move |conn| Ok(queries::find(conn, id)?))
-        .await?
-        .ok_or_else(|| comment_not_found(id))?;
+    let row = service::find(&state, id).await?;
     json_response(
         StatusCode::OK,
         &ModeratedComment::from(row),
@@ -416,15 +251,7 @@ pub async fn moderate_comment(
     let status = CommentStatus::from(body.into_inner()?.status);
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
-    let row = db::write(&state.db, move |conn| {
-        let current = queries::find(conn, id)?.ok_or_else(|| comment_not_found(id))?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of_json(&ModeratedComment::from(current))?,
-        )?;
-        Ok(queries::set_status(conn, id, status.as_str(), db::now())?)
-    })
-    .await?;
+    let row = service::moderate(&state, id, status, if_match).await?;
     json_response(
         StatusCode::OK,
         &ModeratedComment::from(row),
@@ -464,31 +291,6 @@ pub async fn delete_comment(
     user.require(Role::Editor)?;
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
-    db::write(&state.db, move |conn| {
-        let current = queries::find(conn, id)?.ok_or_else(|| comment_not_found(id))?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of_json(&ModeratedComment::from(current.clone()))?,
-        )?;
-        let now = db::now();
-        if queries::has_replies(conn, id)? {
-            queries::soft_delete(conn, id, now)?;
-            return Ok(());
-        }
-        queries::delete(conn, id)?;
-        // Placeholders left without replies go too, up the thread.
-        let mut parent = current.parent_id;
-        while let Some(pid) = parent {
-            match queries::find(conn, pid)? {
-                Some(p) if p.deleted_at.is_some() && !queries::has_replies(conn, pid)? => {
-                    queries::delete(conn, pid)?;
-                    parent = p.parent_id;
-                }
-                _ => break,
-            }
-        }
-        Ok(())
-    })
-    .await?;
+    service::delete(&state, id, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

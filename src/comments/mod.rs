@@ -4,5 +4,6 @@ pub mod dto;
 pub mod handlers;
 pub mod models;
 pub mod queries;
+pub mod service;
 
 pub use handlers::configure;

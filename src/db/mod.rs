@@ -31,7 +31,7 @@ pub type DbPool = Pool<ConnectionManager<Conn>>;
 /// How long a statement waits for SQLite's write lock before giving up with `SQLITE_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Sets the PRAGMAs every connection needs, each time the pool opens one, and counts the
 /// statements it runs into the pool's [`StatementCounter`].

@@ -62,7 +62,7 @@ pub fn json_response<T: serde::Serialize>(
 /// A `201 Created` answer for a new resource under `/api/v1/{collection}/{id}`, with its
 /// `Location` and `ETag`.
 pub fn created<T: serde::Serialize>(
-    state: &crate::app::AppState,
+    public_url: &str,
     collection: &str,
     id: i64,
     view: &T,
@@ -73,7 +73,7 @@ pub fn created<T: serde::Serialize>(
         None,
         CACHE_PRIVATE,
     )?;
-    let location = format!("{}/api/v1/{collection}/{id}", state.config.public_url);
+    let location = format!("{public_url}/api/v1/{collection}/{id}");
     if let Ok(value) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(header::LOCATION, value);
     }

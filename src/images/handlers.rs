@@ -6,10 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use futures_util::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
-use crate::articles::service as articles;
-use crate::auth::{AuthUser, MaybeAuthUser, policy};
-use crate::db::{self, Conn};
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::AppError;
 use crate::http::list::{self, FieldsParam, ListBody, PageParams};
 use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
@@ -17,15 +14,13 @@ use crate::images::dto::{
     FileParams, IMAGE_FIELDS, IMAGE_SORTS, ImageFilters, ImageView, UpdateImage, UploadImage,
     check_texts,
 };
-use crate::images::format::Format;
-use crate::images::models::{ImageChanges, ImageRow, NewImage};
-use crate::images::process::{self, MAX_BYTES, WIDTHS};
-use crate::images::{original_key, queries, rendition_key, serve};
+use crate::images::process::{MAX_BYTES, WIDTHS};
+use crate::images::{serve, service};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
-use crate::slug::IdOrSlug;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_images)
@@ -40,10 +35,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 const FORM_OVERHEAD: usize = 64 * 1024;
 /// The longest text part accepted, in bytes.
 const TEXT_PART_LIMIT: usize = 16 * 1024;
-
-fn not_found(id: i64) -> AppError {
-    AppError::NotFound(format!("No image with id {id}."))
-}
 
 fn too_large() -> AppError {
     AppError::PayloadTooLarge(format!("Images are limited to {MAX_BYTES} bytes (10 MiB)."))
@@ -185,10 +176,7 @@ pub async fn list_images(
     let sort = list::parse_sort(filters.sort.as_deref(), IMAGE_SORTS, "-created_at")?;
     let fields = list::parse_fields(filters.fields.as_deref(), IMAGE_FIELDS)?;
     let q = filters.q.filter(|q| !q.trim().is_empty());
-    let (rows, total) = db::read(&state.db, move |conn| {
-        Ok(queries::list(conn, q.as_deref(), &sort, page)?)
-    })
-    .await?;
+    let (rows, total) = service::list(&state, q, sort, page).await?;
     let public_url = &state.config.public_url;
     let views = rows
         .into_iter()
@@ -241,48 +229,17 @@ pub async fn upload_image(
         form.caption.as_deref(),
         form.credit.as_deref(),
     )?;
-    let raw = form.file.unwrap_or_default();
-    let checked = {
-        // What the header says the picture takes decoded (the most, when it cannot be read:
-        // the check then refuses it).
-        let reserve = image::ImageReader::new(std::io::Cursor::new(&raw))
-            .with_guessed_format()
-            .ok()
-            .and_then(|r| r.into_dimensions().ok())
-            .map_or(process::MAX_DECODED_BYTES, |(w, h)| {
-                process::decode_reservation(w, h)
-            });
-        let _permit = state.media.decode_permit(reserve).await?;
-        web::block(move || process::check(raw)).await??
-    };
-    let media = state.media.clone();
-    let row = db::write(&state.db, move |conn| {
-        // Stored inside the write transaction, so a concurrent delete of the last other row
-        // with these bytes cannot remove the file under this new row.
-        let key = original_key(&checked.sha256, checked.format);
-        media
-            .store()
-            .put(&key, &checked.bytes)
-            .map_err(|e| AppError::internal(format!("storing {key}: {e}")))?;
-        let now = db::now();
-        let new = NewImage {
-            sha256: checked.sha256,
-            mime_type: checked.format.mime().to_owned(),
-            width: i32::try_from(checked.width).unwrap_or(i32::MAX),
-            height: i32::try_from(checked.height).unwrap_or(i32::MAX),
-            size_bytes: i32::try_from(checked.bytes.len()).unwrap_or(i32::MAX),
-            alt: form.alt,
-            caption: form.caption,
-            credit: form.credit,
-            created_by: Some(user.id),
-            created_at: now,
-            updated_at: now,
-        };
-        Ok(queries::insert(conn, &new)?)
-    })
+    let row = service::upload(
+        &state,
+        &user,
+        form.file.unwrap_or_default(),
+        form.alt,
+        form.caption,
+        form.credit,
+    )
     .await?;
     let view = ImageView::new(row, &state.config.public_url);
-    created(&state, "images", view.id, &view)
+    created(&state.config.public_url, "images", view.id, &view)
 }
 
 /// Read an image's metadata
@@ -311,21 +268,13 @@ pub async fn get_image(
 ) -> Result<HttpResponse, AppError> {
     let fields = list::parse_fields(params.fields.as_deref(), IMAGE_FIELDS)?;
     let id = id.into_inner();
-    let row = db::read(&state.db, move |conn| Ok(queries::find(conn, id)?))
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    let view = ImageView::new(row, &state.config.public_url);
+    let view = ImageView::new(service::find(&state, id).await?, &state.config.public_url);
     json_response(
         StatusCode::OK,
         &view,
         fields.as_deref(),
         read_cache(user.0.is_none()),
     )
-}
-
-fn stored_format(row: &ImageRow) -> Result<Format, AppError> {
-    Format::from_mime(&row.mime_type)
-        .ok_or_else(|| AppError::internal(format!("image {} has type {}", row.id, row.mime_type)))
 }
 
 /// Download an image
@@ -379,49 +328,13 @@ pub async fn image_file(
             format!("{w} is not a rendition width; use 160, 320, 640, 1024 or 1600"),
         ));
     }
-    let id = id.into_inner();
-    let row = db::read(&state.db, move |conn| Ok(queries::find(conn, id)?))
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    let format = stored_format(&row)?;
-    let tag = row.sha256.get(..32).unwrap_or(&row.sha256).to_owned();
-    let original_width = u32::try_from(row.width).unwrap_or(0);
-    let (key, etag, content_type) = match params.w.filter(|w| *w < original_width) {
-        Some(width) => {
-            let key = rendition_key(&row.sha256, format, width);
-            let media = state.media.clone();
-            let probe = key.clone();
-            let made = web::block(move || media.store().exists(&probe)).await?;
-            if !made.unwrap_or(false) {
-                // Made on first request, within a decode permit: waiting for one holds no
-                // thread, so a burst of first requests cannot starve the database's threads.
-                let height = u32::try_from(row.height).unwrap_or(u32::MAX);
-                let reserve = process::decode_reservation(original_width, height);
-                let _permit = state.media.decode_permit(reserve).await?;
-                let media = state.media.clone();
-                let sha = row.sha256.clone();
-                web::block(move || media.ensure_rendition(&sha, format, width)).await??;
-            }
-            (
-                key,
-                format!("\"{tag}-w{width}\""),
-                format.rendition().mime(),
-            )
-        }
-        None => (
-            original_key(&row.sha256, format),
-            format!("\"{tag}\""),
-            format.mime(),
-        ),
-    };
-    let media = state.media.clone();
-    let (len, reader) = web::block(move || media.open(&key)).await??;
+    let file = service::file(&state, id.into_inner(), params.w).await?;
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     serve::respond(
-        len,
-        reader,
-        content_type,
-        &etag,
+        file.len,
+        file.reader,
+        file.content_type,
+        &file.etag,
         header(header::RANGE),
         header(header::IF_RANGE),
     )
@@ -462,54 +375,11 @@ pub async fn update_image(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
-    let public_url = state.config.public_url.clone();
-    let view = db::write(&state.db, move |conn| {
-        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        let body = body.into_inner()?.validate()?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of_json(&ImageView::new(current, &public_url))?,
-        )?;
-        let changes = ImageChanges {
-            alt: body.alt,
-            caption: body.caption,
-            credit: body.credit,
-            updated_at: Some(db::now()),
-        };
-        Ok(ImageView::new(
-            queries::update(conn, id, &changes)?,
-            &public_url,
-        ))
-    })
-    .await?;
+    let view = ImageView::new(
+        service::update(&state, user, id, body.into_inner(), if_match).await?,
+        &state.config.public_url,
+    );
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
-}
-
-/// The articles `ids` as `user` may know of them: the slugs of those they may read, and how
-/// many others there are ("article(s) a, b and 2 unpublished articles").
-fn readable_articles(conn: &mut Conn, ids: &[i64], user: &AuthUser) -> Result<String, AppError> {
-    let now = db::now();
-    let mut slugs = Vec::new();
-    for &id in ids {
-        let key = IdOrSlug::parse(&id.to_string());
-        match articles::load_visible(conn, &key, Some(user), now) {
-            Ok(stored) => slugs.push(stored.row.slug),
-            Err(AppError::NotFound(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let hidden = ids.len() - slugs.len();
-    let unpublished = match hidden {
-        0 => String::new(),
-        1 => "1 unpublished article".to_owned(),
-        n => format!("{n} unpublished articles"),
-    };
-    Ok(match (slugs.is_empty(), unpublished.is_empty()) {
-        (true, _) => unpublished,
-        (false, true) => format!("article(s) {}", slugs.join(", ")),
-        (false, false) => format!("article(s) {} and {unpublished}", slugs.join(", ")),
-    })
 }
 
 /// Delete an image
@@ -544,38 +414,6 @@ pub async fn delete_image(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let if_match = etag::if_match(&req);
-    let public_url = state.config.public_url.clone();
-    let media = state.media.clone();
-    db::write(&state.db, move |conn| {
-        let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        policy::require_edit_owned(&user, current.created_by)?;
-        etag::check_if_match(
-            if_match.as_deref(),
-            &etag::of_json(&ImageView::new(current.clone(), &public_url))?,
-        )?;
-        let (articles, authors) = queries::users_of(conn, id)?;
-        if !articles.is_empty() || !authors.is_empty() {
-            let mut uses = Vec::new();
-            if !articles.is_empty() {
-                uses.push(format!(
-                    "the feature image of {}",
-                    readable_articles(conn, &articles, &user)?
-                ));
-            }
-            if !authors.is_empty() {
-                uses.push(format!("the avatar of author(s) {}", authors.join(", ")));
-            }
-            return Err(AppError::Conflict(format!(
-                "Image {id} is in use: {}. Replace it there first.",
-                uses.join("; ")
-            )));
-        }
-        queries::delete(conn, id)?;
-        if !queries::file_shared(conn, &current.sha256, id)? {
-            media.remove_all(&current.sha256, stored_format(&current)?)?;
-        }
-        Ok(())
-    })
-    .await?;
+    service::delete(&state, user, id, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,6 +8,7 @@ pub mod models;
 pub mod process;
 pub mod queries;
 pub mod serve;
+pub mod service;
 pub mod storage;
 pub mod strip;
 

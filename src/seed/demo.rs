@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::AppState;
 use crate::articles::dto::{ArticleStatus, UpdateArticle};
 use crate::articles::{render, service};
 use crate::authors::dto::CreateAuthor;
@@ -16,6 +15,7 @@ use crate::error::AppError;
 use crate::slug::IdOrSlug;
 use crate::sources::dto::{CreateSource, SourceKind};
 use crate::sources::service::Sources;
+use crate::state::AppState;
 use crate::tags::dto::CreateTag;
 use crate::tags::service::Tags;
 

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::catalog;
 use crate::error::AppError;
@@ -15,6 +14,7 @@ use crate::openapi::{
 };
 use crate::sources::dto::{CreateSource, SourceFilters, SourceView, UpdateSource};
 use crate::sources::service::Sources;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_sources)

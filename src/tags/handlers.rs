@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::catalog;
 use crate::error::AppError;
@@ -13,6 +12,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
+use crate::state::AppState;
 use crate::tags::dto::{CreateTag, TagFilters, TagView, UpdateTag};
 use crate::tags::service::Tags;
 

@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::db;
 use crate::error::AppError;
@@ -14,6 +13,7 @@ use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
+use crate::state::AppState;
 use crate::users::dto::{CreateUser, USER_SORTS, UpdateUser, UserFilters, UserView};
 use crate::users::queries;
 use crate::users::service::{self, not_found};
@@ -108,7 +108,7 @@ pub async fn create_user(
     let body = body.into_inner()?.validate()?;
     let row = service::create(&state, body).await?;
     let view = UserView::try_from(row)?;
-    created(&state, "users", view.id, &view)
+    created(&state.config.public_url, "users", view.id, &view)
 }
 
 /// Read a staff account

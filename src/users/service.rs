@@ -2,12 +2,12 @@
 //! password or disabling ends every session): shared by the API, the CLI and the start-up
 //! bootstrap.
 
-use crate::app::AppState;
 use crate::auth::Role;
 use crate::auth::password;
 use crate::db;
 use crate::error::AppError;
 use crate::http::etag;
+use crate::state::AppState;
 use crate::users::dto::{CreateUser, UpdateUser, UserView};
 use crate::users::models::{NewUser, UserChanges, UserRow};
 use crate::users::queries;

@@ -6,9 +6,11 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use actix_web::dev::ServerHandle;
 use actix_web::http::{Method, StatusCode, header::HeaderMap};
-use dateline::app::{AppState, app};
+use dateline::app::app;
 use dateline::auth::Role;
 use dateline::config::Config;
+use dateline::server;
+use dateline::state::AppState;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -155,7 +157,7 @@ impl TestApp {
     /// Starts the app over `dir` with `config`, serving `listener`.
     async fn spawn_in(dir: TempDir, config: Config, listener: std::net::TcpListener) -> Self {
         let base = config.public_url.clone();
-        let state = AppState::init(config).await.expect("app state");
+        let state = server::start(config).await.expect("app state");
         let server_state = state.clone();
         let server = HttpServer::new(move || app(server_state.clone()))
             .workers(1)

@@ -879,7 +879,7 @@ async fn send_as(
 
 /// The operations of the live OpenAPI document: `(METHOD, path template)`.
 async fn documented(app: &TestApp) -> BTreeSet<(String, String)> {
-    let doc = app.get(dateline::app::OPENAPI_PATH, None).await.ok();
+    let doc = app.get(dateline::openapi::OPENAPI_PATH, None).await.ok();
     let paths = doc["paths"].as_object().expect("the document's paths");
     let mut ops = BTreeSet::new();
     for (path, item) in paths {
