@@ -108,10 +108,10 @@ pub async fn run(command: Option<Command>, config: Config) -> CliResult {
     match command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve(config).await?,
         Command::Migrate => {
-            crate::db::open_pool(&config.database_path, 1)?;
-            let applied = crate::db::migrate(&config.database_path)?;
+            crate::db::open_pool(&config.database, 1)?;
+            let applied = crate::db::migrate(&config.database)?;
             if applied.is_empty() {
-                println!("{}: up to date", config.database_path.display());
+                println!("{}: up to date", config.database);
             } else {
                 for version in applied {
                     println!("applied {version}");
@@ -153,7 +153,16 @@ pub async fn run(command: Option<Command>, config: Config) -> CliResult {
         }
         Command::Openapi => print!("{}", crate::app::openapi_json()?),
         Command::Seed(args) => seed(args, config).await?,
-        Command::Backup { file } => backup(&config.database_path, &file)?,
+        Command::Backup { file } => match config.database.sqlite_path() {
+            Some(database) => backup(database, &file)?,
+            None => {
+                return Err(
+                    "`dateline backup` copies an SQLite database; back PostgreSQL up \
+                            with its own tools (pg_dump, or base backups with WAL archiving)"
+                        .into(),
+                );
+            }
+        },
     }
     Ok(())
 }
@@ -345,7 +354,13 @@ async fn seed(args: SeedArgs, config: Config) -> CliResult {
 
 fn synthetic(articles: usize, seed: u64, config: &Config) -> CliResult {
     use crate::seed::synthetic::{self, Options};
-    let path = &config.database_path;
+    let Some(path) = config.database.sqlite_path() else {
+        return Err(
+            "`seed --synthetic` writes an SQLite database (copy it into PostgreSQL \
+                    with `dateline migrate-to`)"
+                .into(),
+        );
+    };
     crate::db::open_pool(path, 1)?;
     crate::db::migrate(path)?;
     let started = std::time::Instant::now();

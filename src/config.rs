@@ -8,6 +8,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::db::Location;
+
 /// The smallest HMAC key we accept, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// The shortest password a user may have, in characters.
@@ -67,8 +69,9 @@ impl fmt::Debug for AdminBootstrap {
 /// Everything the service needs to know about its surroundings.
 #[derive(Clone)]
 pub struct Config {
-    /// `DATABASE_URL`: the SQLite file (a `sqlite://` prefix is accepted and dropped).
-    pub database_path: PathBuf,
+    /// `DATABASE_URL`: an SQLite file (a `sqlite://` prefix is accepted and dropped), or a
+    /// PostgreSQL database (`postgres://…`).
+    pub database: Location,
     /// `DATELINE_BIND_ADDR`: where to listen.
     pub bind_addr: SocketAddr,
     /// `DATELINE_PUBLIC_URL`: base of absolute links, without a trailing slash.
@@ -97,7 +100,7 @@ pub struct Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("database_path", &self.database_path)
+            .field("database", &self.database.to_string())
             .field("bind_addr", &self.bind_addr)
             .field("public_url", &self.public_url)
             .field(
@@ -147,11 +150,14 @@ impl Config {
         };
         let mut problems = Vec::new();
 
-        let database_path = get("DATABASE_URL")
-            .map(|v| v.strip_prefix("sqlite://").unwrap_or(&v).to_owned())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("data/dateline.db"));
-        if database_path.as_os_str() == ":memory:" {
+        let database = get("DATABASE_URL").map_or_else(
+            || Location::Sqlite(PathBuf::from("data/dateline.db")),
+            |v| Location::parse(&v),
+        );
+        if database
+            .sqlite_path()
+            .is_some_and(|p| p.as_os_str() == ":memory:")
+        {
             problems.push(
                 "DATABASE_URL: `:memory:` is not supported (every pooled connection would get \
                  its own empty database); give a file path"
@@ -183,6 +189,14 @@ impl Config {
         };
 
         let jwt_secret = get("DATELINE_JWT_SECRET");
+        if jwt_secret.is_none() && matches!(database, Location::Postgres(_)) {
+            problems.push(
+                "DATELINE_JWT_SECRET: must be set with PostgreSQL: every node signs and checks \
+                 tokens with the same key, so none may generate its own (make one with \
+                 `openssl rand -hex 32`)"
+                    .to_owned(),
+            );
+        }
         if let Some(secret) = &jwt_secret
             && secret.len() < MIN_JWT_SECRET_BYTES
         {
@@ -200,7 +214,7 @@ impl Config {
 
         let search_dir = get("DATELINE_SEARCH_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| folder_of(&database_path).join("search"));
+            .unwrap_or_else(|| data_dir_of(&database).join("search"));
 
         let admin = match (get("DATELINE_ADMIN_EMAIL"), get("DATELINE_ADMIN_PASSWORD")) {
             (None, None) => None,
@@ -319,7 +333,7 @@ impl Config {
             return Err(ConfigError(problems));
         }
         Ok(Self {
-            database_path,
+            database,
             bind_addr,
             public_url,
             jwt_secret,
@@ -334,10 +348,16 @@ impl Config {
         })
     }
 
-    /// The folder that holds the database; the generated JWT secret is kept beside it.
+    /// The folder that holds the SQLite database (`data` with PostgreSQL); the generated JWT
+    /// secret is kept there.
     pub fn data_dir(&self) -> &Path {
-        folder_of(&self.database_path)
+        data_dir_of(&self.database)
     }
+}
+
+/// The folder of the SQLite file, else `data`.
+fn data_dir_of(database: &Location) -> &Path {
+    database.sqlite_path().map_or(Path::new("data"), folder_of)
 }
 
 /// The folder that holds `file` (`.` for a bare file name).
@@ -364,7 +384,10 @@ mod tests {
     #[test]
     fn defaults_match_the_documented_table() {
         let c = from(&[]).unwrap();
-        assert_eq!(c.database_path, PathBuf::from("data/dateline.db"));
+        assert_eq!(
+            c.database,
+            Location::Sqlite(PathBuf::from("data/dateline.db"))
+        );
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.jwt_secret, None);
@@ -434,7 +457,10 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.jwt_secret, None);
-        assert_eq!(c.database_path, PathBuf::from("/tmp/x/news.db"));
+        assert_eq!(
+            c.database,
+            Location::Sqlite(PathBuf::from("/tmp/x/news.db"))
+        );
         assert_eq!(c.data_dir(), Path::new("/tmp/x"));
         assert_eq!(
             c.search_dir,

@@ -253,19 +253,14 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 Self::Conflict("A resource with the same unique value already exists.".into())
             }
-            Error::DatabaseError(_, ref info) if is_busy(info.message()) => {
+            Error::DatabaseError(ref kind, ref info)
+                if crate::db::is_busy(kind, info.message()) =>
+            {
                 Self::Unavailable("The database is busy; retry shortly.".into())
             }
             other => Self::Internal(format!("database: {other}")),
         }
     }
-}
-
-/// SQLite reports `SQLITE_BUSY`/`SQLITE_LOCKED` with these messages once `busy_timeout` ran out.
-fn is_busy(message: &str) -> bool {
-    message.contains("database is locked")
-        || message.contains("database table is locked")
-        || message.contains("database is busy")
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {

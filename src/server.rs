@@ -27,7 +27,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     actix_web::rt::spawn(watch_the_clock(state.db.clone()));
     state.search.start()?;
     tracing::info!(
-        database = %state.config.database_path.display(),
+        database = %state.config.database,
         media = %state.config.media_dir.display(),
         search_index = %state.config.search_dir.display(),
         "opened the newsroom's data"

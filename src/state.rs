@@ -75,8 +75,8 @@ impl AppState {
     /// Opens and migrates the database and loads the signing key. Does not touch users.
     pub fn open(config: Config) -> Result<Self, StartError> {
         let statements = db::StatementCounter::default();
-        let db = Db::open(&config.database_path, READERS, statements.clone())?;
-        let applied = db::migrate(&config.database_path)?;
+        let db = Db::open(&config.database, READERS, statements.clone())?;
+        let applied = db::migrate(&config.database)?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
         }
@@ -92,7 +92,7 @@ impl AppState {
         let generation = db.generation().clone();
         let search = crate::search::SearchIndex::open(
             &config.search_dir,
-            db::open_pool(&config.database_path, 2)?,
+            db::open_pool(&config.database, 2)?,
             Box::new(move || generation.bump()),
         );
         // Searches' hits are kept between index commits where answers are kept at all.

@@ -21,14 +21,13 @@ use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-use diesel::sqlite::Sqlite;
 
 use crate::articles::dto::StatusFilter;
 use crate::articles::models::ArticleRow;
 use crate::articles::queries::Scope;
-use crate::db::Conn;
 use crate::db::paging::{Cursor, KeyValue, SortKey, Total, Window, sort_spec};
 use crate::db::schema::articles;
+use crate::db::{Backend, Conn};
 use crate::error::AppError;
 use crate::search::{Order, SearchIndex, TextQuery};
 use crate::slug::IdOrSlug;
@@ -178,8 +177,9 @@ impl Sql {
         self
     }
 
-    fn load<R: QueryableByName<Sqlite> + 'static>(self, conn: &mut Conn) -> QueryResult<Vec<R>> {
-        let mut query = diesel::sql_query(self.text).into_boxed::<Sqlite>();
+    fn load<R: QueryableByName<Backend> + 'static>(self, conn: &mut Conn) -> QueryResult<Vec<R>> {
+        let text = conn.placeholders(&self.text);
+        let mut query = diesel::sql_query(text).into_boxed::<Backend>();
         for bind in self.binds {
             query = match bind {
                 Bind::Int(v) => query.bind::<BigInt, _>(v),

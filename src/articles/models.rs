@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::articles;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ArticleRow {
     pub id: i64,
     pub slug: String,

@@ -87,75 +87,52 @@ pub fn insert_links(
     links: &ArticleLinks,
 ) -> QueryResult<()> {
     let position = |i: usize| i32::try_from(i).unwrap_or(i32::MAX);
-    if !links.author_ids.is_empty() {
-        let rows: Vec<_> = links
-            .author_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                (
-                    article_authors::article_id.eq(article_id),
-                    article_authors::author_id.eq(*id),
-                    article_authors::position.eq(position(i)),
-                    article_authors::visible_at.eq(visible_at),
-                )
-            })
-            .collect();
-        diesel::insert_into(article_authors::table)
-            .values(rows)
-            .execute(conn)?;
+    // One statement per link: Diesel's multi-backend connection has no multi-row insert. An
+    // article has a handful of links (at most 100 of each kind).
+    macro_rules! insert_each {
+        ($link:ident, $column:ident, $ids:expr) => {
+            for (i, id) in $ids.iter().enumerate() {
+                diesel::insert_into($link::table)
+                    .values((
+                        $link::article_id.eq(article_id),
+                        $link::$column.eq(*id),
+                        $link::position.eq(position(i)),
+                        $link::visible_at.eq(visible_at),
+                    ))
+                    .execute(conn)?;
+            }
+        };
     }
-    if !links.tag_ids.is_empty() {
-        let rows: Vec<_> = links
-            .tag_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                (
-                    article_tags::article_id.eq(article_id),
-                    article_tags::tag_id.eq(*id),
-                    article_tags::position.eq(position(i)),
-                    article_tags::visible_at.eq(visible_at),
-                )
-            })
-            .collect();
-        diesel::insert_into(article_tags::table)
-            .values(rows)
-            .execute(conn)?;
-    }
-    if !links.source_ids.is_empty() {
-        let rows: Vec<_> = links
-            .source_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                (
-                    article_sources::article_id.eq(article_id),
-                    article_sources::source_id.eq(*id),
-                    article_sources::position.eq(position(i)),
-                    article_sources::visible_at.eq(visible_at),
-                )
-            })
-            .collect();
-        diesel::insert_into(article_sources::table)
-            .values(rows)
-            .execute(conn)?;
-    }
+    insert_each!(article_authors, author_id, links.author_ids);
+    insert_each!(article_tags, tag_id, links.tag_ids);
+    insert_each!(article_sources, source_id, links.source_ids);
     Ok(())
 }
 
 pub fn insert(conn: &mut Conn, new: &NewArticle) -> QueryResult<ArticleRow> {
     diesel::insert_into(articles::table)
         .values(new)
-        .returning(ArticleRow::as_returning())
-        .get_result(conn)
+        .returning(articles::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            articles::table
+                .find(id)
+                .select(ArticleRow::as_select())
+                .first(conn)
+        })
 }
 
 pub fn update(conn: &mut Conn, id: i64, fields: &ArticleFields) -> QueryResult<ArticleRow> {
     diesel::update(articles::table.find(id))
         .set(fields)
-        .returning(ArticleRow::as_returning())
-        .get_result(conn)
+        .returning(articles::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            articles::table
+                .find(id)
+                .select(ArticleRow::as_select())
+                .first(conn)
+        })
 }
 
 /// Deletes the article and its links.

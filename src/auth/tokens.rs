@@ -228,7 +228,7 @@ mod tests {
     fn the_generated_secret_is_kept_with_mode_0600_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::from_lookup(|_| None).unwrap();
-        config.database_path = dir.path().join("db/dateline.db");
+        config.database = crate::db::Location::Sqlite(dir.path().join("db/dateline.db"));
         let first = load_or_create_secret(&config).unwrap();
         let second = load_or_create_secret(&config).unwrap();
         assert_eq!(first, second);
@@ -249,7 +249,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("jwt-secret"), "short").unwrap();
         let mut config = Config::from_lookup(|_| None).unwrap();
-        config.database_path = dir.path().join("dateline.db");
+        config.database = crate::db::Location::Sqlite(dir.path().join("dateline.db"));
         let err = load_or_create_secret(&config).unwrap_err();
         assert!(err.to_string().contains("at least 32 bytes"), "{err}");
     }

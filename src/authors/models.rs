@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::authors;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = authors, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = authors, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AuthorRow {
     pub id: i64,
     pub slug: String,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::comments;
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
-#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct CommentRow {
     pub id: i64,
     pub article_id: i64,

@@ -41,18 +41,21 @@ pub fn public_page(
     article_id: i64,
     page: Page,
 ) -> QueryResult<(Vec<CommentRow>, i64)> {
-    let total = diesel::sql_query(format!("{SHOWN} SELECT COUNT(*) AS total FROM shown"))
+    // The same SQL on both backends, bar the placeholders.
+    let count = format!("{SHOWN} SELECT COUNT(*) AS total FROM shown");
+    let total = diesel::sql_query(conn.placeholders(&count))
         .bind::<BigInt, _>(article_id)
         .get_result::<Total>(conn)?
         .total;
-    let rows = diesel::sql_query(format!(
+    let page_sql = format!(
         "{SHOWN} SELECT * FROM comments WHERE id IN (SELECT id FROM shown)
          ORDER BY created_at, id LIMIT ? OFFSET ?"
-    ))
-    .bind::<BigInt, _>(article_id)
-    .bind::<BigInt, _>(page.limit())
-    .bind::<BigInt, _>(page.offset())
-    .load::<CommentRow>(conn)?;
+    );
+    let rows = diesel::sql_query(conn.placeholders(&page_sql))
+        .bind::<BigInt, _>(article_id)
+        .bind::<BigInt, _>(page.limit())
+        .bind::<BigInt, _>(page.offset())
+        .load::<CommentRow>(conn)?;
     Ok((rows, total))
 }
 
@@ -109,8 +112,14 @@ pub fn has_replies(conn: &mut Conn, id: i64) -> QueryResult<bool> {
 pub fn insert(conn: &mut Conn, new: &NewComment) -> QueryResult<CommentRow> {
     diesel::insert_into(comments::table)
         .values(new)
-        .returning(CommentRow::as_returning())
-        .get_result(conn)
+        .returning(comments::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            comments::table
+                .find(id)
+                .select(CommentRow::as_select())
+                .first(conn)
+        })
 }
 
 pub fn set_status(
@@ -121,8 +130,14 @@ pub fn set_status(
 ) -> QueryResult<CommentRow> {
     diesel::update(comments::table.find(id))
         .set((comments::status.eq(status), comments::updated_at.eq(now)))
-        .returning(CommentRow::as_returning())
-        .get_result(conn)
+        .returning(comments::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            comments::table
+                .find(id)
+                .select(CommentRow::as_select())
+                .first(conn)
+        })
 }
 
 /// Empties a comment that has replies: it stays in the thread as a placeholder, without its

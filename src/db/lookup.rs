@@ -55,11 +55,14 @@ macro_rules! slug_lookup {
         ) -> diesel::QueryResult<bool> {
             use diesel::prelude::*;
             use $crate::db::schema::$table;
-            let mut query = $table::table.filter($table::slug.eq(slug)).into_boxed();
-            if let Some(id) = except {
-                query = query.filter($table::id.ne(id));
-            }
-            diesel::select(diesel::dsl::exists(query)).get_result(conn)
+            // Ids start at 1: `id <> 0` excludes nothing.
+            $table::table
+                .filter($table::slug.eq(slug))
+                .filter($table::id.ne(except.unwrap_or(0)))
+                .select($table::id)
+                .first::<i64>(conn)
+                .optional()
+                .map(|found| found.is_some())
         }
 
         /// Those of `ids` that name a row.
@@ -162,8 +165,14 @@ macro_rules! linked_queries {
             use $crate::db::schema::$table;
             diesel::insert_into($table::table)
                 .values(new)
-                .returning(<$row>::as_returning())
-                .get_result(conn)
+                .returning($table::id)
+                .get_result::<i64>(conn)
+                .and_then(|id| {
+                    $table::table
+                        .find(id)
+                        .select(<$row>::as_select())
+                        .first(conn)
+                })
         }
 
         pub fn update(
@@ -175,8 +184,14 @@ macro_rules! linked_queries {
             use $crate::db::schema::$table;
             diesel::update($table::table.find(id))
                 .set(changes)
-                .returning(<$row>::as_returning())
-                .get_result(conn)
+                .returning($table::id)
+                .get_result::<i64>(conn)
+                .and_then(|id| {
+                    $table::table
+                        .find(id)
+                        .select(<$row>::as_select())
+                        .first(conn)
+                })
         }
 
         /// Deletes the row; articles lose the link (`ON DELETE CASCADE`) and, having changed,

@@ -1,42 +1,134 @@
-//! The embedded SQLite database: the connection pool, per-connection PRAGMAs, the embedded
-//! migrations, and the two helpers every handler uses to reach the database off the async
-//! threads ([`read`] and [`write`]).
+//! The database, SQLite or PostgreSQL as `DATABASE_URL` says: the connection pool, the
+//! embedded migrations, the writer with its group commit, and the two helpers every handler
+//! uses to reach the database off the async threads ([`read`] and [`write`]).
+//!
+//! The backends differ behind this module: [`sqlite`] and [`postgres`] set up connections,
+//! migrate, and recognise a busy database; raw SQL that differs asks [`Conn::is_postgres`].
 
 pub mod generation;
 pub mod lookup;
 pub mod paging;
+pub mod postgres;
 pub mod schema;
+pub mod sqlite;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::web;
 use chrono::{NaiveDateTime, SubsecRound, Utc};
-use diesel::RunQueryDsl;
-use diesel::connection::{Connection, Instrumentation, InstrumentationEvent, SimpleConnection};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::connection::{Connection, Instrumentation, InstrumentationEvent};
+use diesel::r2d2::Pool;
 use diesel::sqlite::SqliteConnection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::AppError;
 pub use generation::Generation;
 
-/// A pooled SQLite connection's type.
-pub type Conn = SqliteConnection;
-/// The connection pool shared by all workers.
-pub type DbPool = Pool<ConnectionManager<Conn>>;
+/// A connection to either backend: PostgreSQL when `DATABASE_URL` says `postgres://`, else
+/// SQLite. Diesel's query builder speaks both; what differs lives in [`sqlite`] and
+/// [`postgres`].
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgres(diesel::PgConnection),
+    Sqlite(SqliteConnection),
+}
 
-/// How long a statement waits for SQLite's write lock before giving up with `SQLITE_BUSY`.
+/// The backend type of [`Conn`]: what raw SQL and boxed queries are built for.
+pub type Backend = multi_connection_impl::MultiBackend;
+
+impl Conn {
+    /// Whether this is a PostgreSQL connection.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// `sql`, written with `?` for each bind as SQLite takes it, in this connection's
+    /// dialect (`$1`, `$2`, … on PostgreSQL). `sql` must hold no other `?`.
+    pub fn placeholders<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str> {
+        match self {
+            Self::Sqlite(_) => sql.into(),
+            Self::Postgres(_) => {
+                let mut out = String::with_capacity(sql.len() + 16);
+                let mut n = 0;
+                for c in sql.chars() {
+                    if c == '?' {
+                        n += 1;
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out.into()
+            }
+        }
+    }
+}
+/// The connection pool shared by all workers.
+pub type DbPool = Pool<Manager>;
+
+/// How long a statement waits for SQLite's write lock before giving up with `SQLITE_BUSY`,
+/// and a request for a pooled connection.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Where the database is: `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite file (created with its folder if missing).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (`postgres://…` or `postgresql://…`).
+    Postgres(String),
+}
 
-/// Sets the PRAGMAs every connection needs, each time the pool opens one, and counts the
-/// statements it runs into the pool's [`StatementCounter`].
-#[derive(Debug, Clone)]
-struct Pragmas(StatementCounter);
+impl Location {
+    /// `postgres://…` and `postgresql://…` name PostgreSQL; anything else is an SQLite file,
+    /// with or without `sqlite://`.
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres(url.to_owned())
+        } else {
+            Self::Sqlite(PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(url)))
+        }
+    }
+
+    /// The SQLite file, if this is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Self::Sqlite(path) => Some(path),
+            Self::Postgres(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    /// The file, or the PostgreSQL URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "{}", path.display()),
+            Self::Postgres(url) => f.write_str(&postgres::redacted(url)),
+        }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Self {
+        Self::Sqlite(path.to_owned())
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(path: &PathBuf) -> Self {
+        Self::Sqlite(path.clone())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(location: &Location) -> Self {
+        location.clone()
+    }
+}
 
 /// How many SQL statements the pool's connections have run: cheap to keep, and how the tests
 /// prove that a request costs a fixed number of queries whatever its page size.
@@ -57,18 +149,43 @@ impl Instrumentation for StatementCounter {
     }
 }
 
-impl CustomizeConnection<Conn, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
-        conn.set_instrumentation(self.0.clone());
-        // WAL is a property of the database file, switched on once in `open_counted_pool`
-        // (switching it needs a moment alone with the file); every connection runs in it.
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {};
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;",
-            BUSY_TIMEOUT.as_millis()
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+/// Opens the pool's connections to the backend its [`Location`] names (never trying the
+/// other), and sets each up as its backend needs.
+#[derive(Debug)]
+pub struct Manager {
+    location: Location,
+    counter: StatementCounter,
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        let mut conn = match &self.location {
+            Location::Sqlite(path) => {
+                SqliteConnection::establish(&path.to_string_lossy()).map(Conn::Sqlite)
+            }
+            Location::Postgres(url) => diesel::PgConnection::establish(url).map(Conn::Postgres),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)?;
+        conn.set_instrumentation(self.counter.clone());
+        match &mut conn {
+            Conn::Sqlite(c) => sqlite::on_connect(c),
+            Conn::Postgres(c) => postgres::on_connect(c),
+        }
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        use diesel::r2d2::R2D2Connection;
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken()
     }
 }
 
@@ -88,129 +205,45 @@ pub enum SetupError {
     Migrate(String),
 }
 
-/// Opens (creating it and its folder if need be) the SQLite file at `path`.
-pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, SetupError> {
-    open_counted_pool(path, max_size, StatementCounter::default())
+/// Opens a pool of `max_size` connections to the database at `location` (an SQLite file and
+/// its folder are created if need be).
+pub fn open_pool(location: impl Into<Location>, max_size: u32) -> Result<DbPool, SetupError> {
+    open_counted_pool(location, max_size, StatementCounter::default())
 }
 
 /// [`open_pool`], counting statements into `counter`.
 pub fn open_counted_pool(
-    path: &Path,
+    location: impl Into<Location>,
     max_size: u32,
     counter: StatementCounter,
 ) -> Result<DbPool, SetupError> {
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder).map_err(|source| SetupError::Folder {
-            path: folder.display().to_string(),
-            source,
-        })?;
+    let location = location.into();
+    if let Location::Sqlite(path) = &location {
+        sqlite::prepare(path)?;
     }
-    owner_only(path)?;
-    let url = path.to_string_lossy().into_owned();
-    {
-        let mut first =
-            Conn::establish(&url).map_err(|e| SetupError::Open(format!("{url}: {e}")))?;
-        first
-            .batch_execute(&format!(
-                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
-                BUSY_TIMEOUT.as_millis()
-            ))
-            .map_err(|e| SetupError::Open(format!("cannot switch {url} to WAL: {e}")))?;
-    }
-    let manager = ConnectionManager::<Conn>::new(url);
     let pool = Pool::builder()
         .max_size(max_size)
-        // SQLite connections to a local file do not go stale; skip the `SELECT 1` per checkout.
+        // Local files do not go stale and a broken PostgreSQL connection is noticed by the
+        // query that fails: skip the `SELECT 1` per checkout.
         .test_on_check_out(false)
         .connection_timeout(BUSY_TIMEOUT)
-        .connection_customizer(Box::new(Pragmas(counter)))
-        .build(manager)?;
+        .build(Manager { location, counter })?;
     Ok(pool)
 }
 
-/// Creates the database file readable and writable by its owner only (it holds password
-/// hashes and emails), or takes group and other access away from an existing one and its
-/// WAL. SQLite gives the WAL and shared-memory files it creates the database file's mode.
-fn owner_only(path: &Path) -> Result<(), SetupError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let open_err = |e: std::io::Error| SetupError::Open(format!("{}: {e}", path.display()));
-        if path.as_os_str() == ":memory:" {
-            return Ok(());
-        }
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(open_err)?;
-        for file in ["", "-wal", "-shm"] {
-            let mut name = path.as_os_str().to_owned();
-            name.push(file);
-            let file = Path::new(&name);
-            let Ok(meta) = std::fs::metadata(file) else {
-                continue;
-            };
-            let mode = meta.permissions().mode();
-            if mode & 0o077 != 0 {
-                // A file provisioned by another user (say root:dateline 0660) cannot be
-                // changed here: say so, and go on as before.
-                match std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))
-                {
-                    Ok(()) => {
-                        tracing::warn!(path = %file.display(), "took group and other access away from the database file")
-                    }
-                    Err(e) => {
-                        tracing::warn!(path = %file.display(), error = %e, "the database file is readable by others, and its mode cannot be changed")
-                    }
-                }
-            }
-        }
+/// Applies every pending embedded migration of the backend at `location` (each backend has
+/// its own, under `migrations/sqlite` and `migrations/postgres`); returns the versions applied.
+pub fn migrate(location: impl Into<Location>) -> Result<Vec<String>, SetupError> {
+    match location.into() {
+        Location::Sqlite(path) => sqlite::migrate(&path),
+        Location::Postgres(url) => postgres::migrate(&url),
     }
-    Ok(())
 }
 
-/// Applies every pending embedded migration to the database at `path`; returns the versions
-/// it applied.
-///
-/// Migrations run on a connection of their own with foreign keys off, as SQLite's procedure
-/// for rebuilding a table asks: dropping the old copy of a table must not cascade to the rows
-/// that reference it. The keys are checked once all migrations have run.
-pub fn migrate(path: &Path) -> Result<Vec<String>, SetupError> {
-    owner_only(path)?;
-    let url = path.to_string_lossy().into_owned();
-    let failed = |e: &dyn std::fmt::Display| SetupError::Migrate(e.to_string());
-    let mut conn = Conn::establish(&url).map_err(|e| failed(&e))?;
-    conn.batch_execute(&format!(
-        "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = OFF;",
-        BUSY_TIMEOUT.as_millis()
-    ))
-    .map_err(|e| failed(&e))?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| failed(&e))?
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>();
-    if !applied.is_empty() {
-        #[derive(diesel::QueryableByName)]
-        struct Violation {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            table: String,
-        }
-        let violations: Vec<Violation> = diesel::sql_query("PRAGMA foreign_key_check")
-            .load(&mut conn)
-            .map_err(|e| failed(&e))?;
-        if let Some(v) = violations.first() {
-            return Err(SetupError::Migrate(format!(
-                "the migrated database breaks a foreign key in `{}`",
-                v.table
-            )));
-        }
-    }
-    Ok(applied)
+/// Whether a database error says the database was busy (SQLite's lock wait ran out; a
+/// PostgreSQL serialization failure, deadlock or lock timeout): the request may be retried.
+pub fn is_busy(kind: &diesel::result::DatabaseErrorKind, message: &str) -> bool {
+    sqlite::is_busy(message) || postgres::is_busy(kind, message)
 }
 
 /// The database as requests reach it: the connection pool, the one writer, and the content
@@ -243,8 +276,13 @@ impl Db {
     /// `readers` connections for reads and one for writes to the database at `path`,
     /// counting their statements into `counter`. Starts the writer thread, which ends when the
     /// last clone of this `Db` is dropped.
-    pub fn open(path: &Path, readers: u32, counter: StatementCounter) -> Result<Self, SetupError> {
-        let writer_pool = open_counted_pool(path, 1, counter.clone())?;
+    pub fn open(
+        location: impl Into<Location>,
+        readers: u32,
+        counter: StatementCounter,
+    ) -> Result<Self, SetupError> {
+        let location = location.into();
+        let writer_pool = open_counted_pool(&location, 1, counter.clone())?;
         let generation = Arc::new(Generation::default());
         let after_commit: Arc<OnceLock<AfterCommit>> = Arc::new(OnceLock::new());
         let (writes, queue) = std::sync::mpsc::channel::<Job>();
@@ -258,7 +296,7 @@ impl Db {
             .spawn(move || writer.run(&queue))
             .map_err(|e| SetupError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
-            pool: open_counted_pool(path, readers, counter)?,
+            pool: open_counted_pool(&location, readers, counter)?,
             writes,
             generation,
             after_commit,
@@ -326,7 +364,7 @@ impl Writer {
         // `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a writer from another
         // process queues on `busy_timeout` instead of failing halfway when a read transaction
         // tries to upgrade.
-        let outcome = conn.immediate_transaction(|conn| {
+        let outcome = write_transaction(&mut conn, |conn| {
             for job in jobs {
                 let (answer, panicked) = job(conn);
                 answers.push(answer);
@@ -366,8 +404,42 @@ impl Writer {
 
 /// The depth of `conn`'s open transaction (1: the batch, no savepoint open).
 fn in_batch(conn: &mut Conn) -> diesel::QueryResult<Option<std::num::NonZeroU32>> {
+    use diesel::connection::TransactionManager;
+    <Conn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+}
+
+/// Runs `f` in a transaction that may write from its first statement: on SQLite `BEGIN
+/// IMMEDIATE` takes the write lock up front, so a writer from another process queues on
+/// `busy_timeout` instead of failing halfway when a read transaction tries to upgrade; on
+/// PostgreSQL the transaction takes the cluster's write lock (see
+/// [`postgres::take_write_lock`]). Committed if `f` succeeds, rolled back otherwise.
+pub fn write_transaction<T, E>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()
+    type Manager = <Conn as Connection>::TransactionManager;
+    match conn {
+        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        Conn::Postgres(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            postgres::take_write_lock(c)?;
+        }
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
@@ -443,6 +515,8 @@ pub fn now() -> NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
     use diesel::sql_types::{BigInt, Text};
 
     #[derive(diesel::QueryableByName)]

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::images;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = images, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = images, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ImageRow {
     pub id: i64,
     pub sha256: String,

@@ -92,15 +92,27 @@ pub fn file_shared(conn: &mut Conn, sha256: &str, except: i64) -> QueryResult<bo
 pub fn insert(conn: &mut Conn, new: &NewImage) -> QueryResult<ImageRow> {
     diesel::insert_into(images::table)
         .values(new)
-        .returning(ImageRow::as_returning())
-        .get_result(conn)
+        .returning(images::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            images::table
+                .find(id)
+                .select(ImageRow::as_select())
+                .first(conn)
+        })
 }
 
 pub fn update(conn: &mut Conn, id: i64, changes: &ImageChanges) -> QueryResult<ImageRow> {
     diesel::update(images::table.find(id))
         .set(changes)
-        .returning(ImageRow::as_returning())
-        .get_result(conn)
+        .returning(images::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            images::table
+                .find(id)
+                .select(ImageRow::as_select())
+                .first(conn)
+        })
 }
 
 pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<usize> {

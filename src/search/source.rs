@@ -28,22 +28,27 @@ struct Seq {
 /// The last change ever logged (0 when none was): AUTOINCREMENT keeps it in
 /// `sqlite_sequence` even after the log rows are cleared. SQLite has one writer, so changes
 /// commit in `seq` order and nothing below this number can still appear.
+///
+/// On PostgreSQL the identity sequence keeps it; writes there take one advisory lock per
+/// batch (see `db::write_transaction`), so changes commit in `seq` order too.
 pub fn last_change(conn: &mut Conn) -> QueryResult<i64> {
-    let seq: Option<Seq> =
-        diesel::sql_query("SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'")
-            .get_result(conn)
-            .optional()?;
+    let sql = if conn.is_postgres() {
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS seq \
+         FROM search_changes_seq_seq"
+    } else {
+        "SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'"
+    };
+    let seq: Option<Seq> = diesel::sql_query(sql).get_result(conn).optional()?;
     Ok(seq.map_or(0, |s| s.seq))
 }
 
 /// Up to `limit` changes after `seq`, oldest first.
 pub fn changes_after(conn: &mut Conn, seq: i64, limit: i64) -> QueryResult<Vec<Change>> {
-    diesel::sql_query(
-        "SELECT seq, article_id FROM search_changes WHERE seq > ? ORDER BY seq LIMIT ?",
-    )
-    .bind::<BigInt, _>(seq)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
+    let sql = "SELECT seq, article_id FROM search_changes WHERE seq > ? ORDER BY seq LIMIT ?";
+    diesel::sql_query(conn.placeholders(sql))
+        .bind::<BigInt, _>(seq)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
 }
 
 /// Rows deleted per statement by [`forget_changes_through`].
@@ -55,13 +60,12 @@ const FORGET_CHUNK: i64 = 5_000;
 pub fn forget_changes_through(conn: &mut Conn, seq: i64) -> QueryResult<usize> {
     let mut forgotten = 0;
     loop {
-        let n = diesel::sql_query(
-            "DELETE FROM search_changes WHERE seq IN \
-             (SELECT seq FROM search_changes WHERE seq <= ? ORDER BY seq LIMIT ?)",
-        )
-        .bind::<BigInt, _>(seq)
-        .bind::<BigInt, _>(FORGET_CHUNK)
-        .execute(conn)?;
+        let sql = "DELETE FROM search_changes WHERE seq IN \
+                   (SELECT seq FROM search_changes WHERE seq <= ? ORDER BY seq LIMIT ?)";
+        let n = diesel::sql_query(conn.placeholders(sql))
+            .bind::<BigInt, _>(seq)
+            .bind::<BigInt, _>(FORGET_CHUNK)
+            .execute(conn)?;
         forgotten += n;
         if n < usize::try_from(FORGET_CHUNK).unwrap_or(usize::MAX) {
             return Ok(forgotten);

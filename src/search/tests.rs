@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use super::collect::{AllIds, PublicTop};
 use super::schema::{ArticleText, NEVER, register};
 use super::*;
-use crate::db::{self, Conn};
+use crate::db;
 
 // ---------------------------------------------------------------------------------------
 // Query translation, on an in-memory index.
@@ -335,7 +335,7 @@ impl Newsroom {
         )
     }
 
-    fn conn(&self) -> diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<Conn>> {
+    fn conn(&self) -> diesel::r2d2::PooledConnection<db::Manager> {
         self.pool.get().unwrap()
     }
 

@@ -1089,7 +1089,8 @@ pub fn run(
         end: today,
         total: options.articles.max(1),
     };
-    let (author_ids, tag_ids, source_ids) = conn.immediate_transaction(|c| catalog(c, today))?;
+    let (author_ids, tag_ids, source_ids) =
+        crate::db::write_transaction(&mut conn, |c| catalog(c, today))?;
     let mut summary = Summary {
         authors: author_ids.len(),
         tags: tag_ids.len(),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::sources;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = sources, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = sources, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct SourceRow {
     pub id: i64,
     pub slug: String,

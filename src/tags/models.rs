@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::tags;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = tags, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = tags, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TagRow {
     pub id: i64,
     pub slug: String,

@@ -7,7 +7,7 @@ use crate::db::schema::users;
 
 /// A stored staff account.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct UserRow {
     pub id: i64,
     pub email: String,

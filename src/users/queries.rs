@@ -25,11 +25,14 @@ pub fn find_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserRow
 }
 
 pub fn email_taken(conn: &mut Conn, email: &str, except_id: Option<i64>) -> QueryResult<bool> {
-    let mut query = users::table.filter(users::email.eq(email)).into_boxed();
-    if let Some(id) = except_id {
-        query = query.filter(users::id.ne(id));
-    }
-    diesel::select(diesel::dsl::exists(query)).get_result(conn)
+    // Ids start at 1: `id <> 0` excludes nothing.
+    users::table
+        .filter(users::email.eq(email))
+        .filter(users::id.ne(except_id.unwrap_or(0)))
+        .select(users::id)
+        .first::<i64>(conn)
+        .optional()
+        .map(|found| found.is_some())
 }
 
 pub fn count(conn: &mut Conn) -> QueryResult<i64> {
@@ -78,15 +81,27 @@ pub fn list(
 pub fn insert(conn: &mut Conn, new: &NewUser) -> QueryResult<UserRow> {
     diesel::insert_into(users::table)
         .values(new)
-        .returning(UserRow::as_returning())
-        .get_result(conn)
+        .returning(users::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            users::table
+                .find(id)
+                .select(UserRow::as_select())
+                .first(conn)
+        })
 }
 
 pub fn update(conn: &mut Conn, id: i64, changes: &UserChanges) -> QueryResult<UserRow> {
     diesel::update(users::table.find(id))
         .set(changes)
-        .returning(UserRow::as_returning())
-        .get_result(conn)
+        .returning(users::id)
+        .get_result::<i64>(conn)
+        .and_then(|id| {
+            users::table
+                .find(id)
+                .select(UserRow::as_select())
+                .first(conn)
+        })
 }
 
 /// Deletes the user; their sessions and refresh tokens go with them (`ON DELETE CASCADE`).

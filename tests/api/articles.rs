@@ -92,7 +92,7 @@ fn iso(t: chrono::DateTime<Utc>) -> String {
 
 // Writing and reading.
 
-#[actix_web::test]
+crate::both_backends!(an_article_is_created_rendered_and_read_back_by_id_or_slug);
 async fn an_article_is_created_rendered_and_read_back_by_id_or_slug() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -187,7 +187,7 @@ async fn an_article_is_created_rendered_and_read_back_by_id_or_slug() {
     assert_eq!(by_id["title"], a["title"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(markdown_is_sanitized);
 async fn markdown_is_sanitized() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -208,7 +208,7 @@ async fn markdown_is_sanitized() {
     assert_eq!(a["body"], body, "the Markdown is kept as written");
 }
 
-#[actix_web::test]
+crate::both_backends!(slugs_are_transliterated_and_made_unique_and_a_taken_explicit_slug_is_409);
 async fn slugs_are_transliterated_and_made_unique_and_a_taken_explicit_slug_is_409() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -278,7 +278,7 @@ async fn slugs_are_transliterated_and_made_unique_and_a_taken_explicit_slug_is_4
         .problem(404);
 }
 
-#[actix_web::test]
+crate::both_backends!(publishing_sets_published_at_and_needs_an_author);
 async fn publishing_sets_published_at_and_needs_an_author() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -320,7 +320,7 @@ async fn publishing_sets_published_at_and_needs_an_author() {
     assert_eq!(old["published_at"], "2017-11-01T09:30:00Z");
 }
 
-#[actix_web::test]
+crate::both_backends!(workflow_dates_are_checked);
 async fn workflow_dates_are_checked() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -403,7 +403,7 @@ async fn workflow_dates_are_checked() {
     assert_eq!(res.invalid_fields(), ["published_at"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(patch_is_partial_null_clears_and_the_excerpt_follows_the_body_until_set);
 async fn patch_is_partial_null_clears_and_the_excerpt_follows_the_body_until_set() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -452,7 +452,7 @@ async fn patch_is_partial_null_clears_and_the_excerpt_follows_the_body_until_set
     assert_eq!(res.invalid_fields(), ["title"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(validation_names_unknown_read_only_and_bad_fields);
 async fn validation_names_unknown_read_only_and_bad_fields() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -521,7 +521,7 @@ async fn validation_names_unknown_read_only_and_bad_fields() {
     assert_eq!(res.invalid_fields(), ["author_ids[0]"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_body_over_a_megabyte_is_422_and_over_the_json_limit_413);
 async fn a_body_over_a_megabyte_is_422_and_over_the_json_limit_413() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -554,7 +554,7 @@ async fn a_body_over_a_megabyte_is_422_and_over_the_json_limit_413() {
 
 // Visibility.
 
-#[actix_web::test]
+crate::both_backends!(drafts_are_hidden_from_the_public_and_from_other_authors);
 async fn drafts_are_hidden_from_the_public_and_from_other_authors() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -609,7 +609,7 @@ async fn drafts_are_hidden_from_the_public_and_from_other_authors() {
         .problem(401);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_scheduled_article_goes_public_by_itself_when_due);
 async fn a_scheduled_article_goes_public_by_itself_when_due() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -660,7 +660,7 @@ async fn a_scheduled_article_goes_public_by_itself_when_due() {
     assert_eq!(ids(&scheduled), [later["id"].as_i64().unwrap()]);
 }
 
-#[actix_web::test]
+crate::both_backends!(archived_articles_leave_the_public_list);
 async fn archived_articles_leave_the_public_list() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -684,7 +684,7 @@ async fn archived_articles_leave_the_public_list() {
 
 // The role matrix.
 
-#[actix_web::test]
+crate::both_backends!(who_may_create_which_status);
 async fn who_may_create_which_status() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -725,7 +725,7 @@ async fn who_may_create_which_status() {
     assert_eq!(ok["status"], "published");
 }
 
-#[actix_web::test]
+crate::both_backends!(the_edit_and_delete_matrix);
 async fn the_edit_and_delete_matrix() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -800,7 +800,7 @@ async fn the_edit_and_delete_matrix() {
     assert_eq!(app.delete(&draft_path, Some(&editor)).await.status, 204);
 }
 
-#[actix_web::test]
+crate::both_backends!(an_article_the_author_created_is_theirs_even_off_the_byline);
 async fn an_article_the_author_created_is_theirs_even_off_the_byline() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -900,7 +900,7 @@ fn id_of(a: &Value) -> i64 {
     a["id"].as_i64().unwrap()
 }
 
-#[actix_web::test]
+crate::both_backends!(the_list_is_newest_first_and_filters_by_author_tag_source_dateline_and_dates);
 async fn the_list_is_newest_first_and_filters_by_author_tag_source_dateline_and_dates() {
     let app = TestApp::spawn().await;
     let (d, a) = newsroom(&app).await;
@@ -963,7 +963,7 @@ async fn the_list_is_newest_first_and_filters_by_author_tag_source_dateline_and_
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(search_finds_stems_and_phrases_ranked_by_relevance);
 async fn search_finds_stems_and_phrases_ranked_by_relevance() {
     let app = TestApp::spawn().await;
     let (_, a) = newsroom(&app).await;
@@ -1008,7 +1008,7 @@ async fn search_finds_stems_and_phrases_ranked_by_relevance() {
     assert_eq!(search("militants -checkpoint").await.len(), 2);
 }
 
-#[actix_web::test]
+crate::both_backends!(hostile_search_input_never_breaks_the_query);
 async fn hostile_search_input_never_breaks_the_query() {
     let app = TestApp::spawn().await;
     newsroom(&app).await;
@@ -1043,7 +1043,7 @@ async fn hostile_search_input_never_breaks_the_query() {
     assert_eq!(res.status, 200);
 }
 
-#[actix_web::test]
+crate::both_backends!(sorting_paging_and_their_errors);
 async fn sorting_paging_and_their_errors() {
     let app = TestApp::spawn().await;
     let (_, a) = newsroom(&app).await;
@@ -1102,7 +1102,7 @@ async fn sorting_paging_and_their_errors() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(sparse_fields_and_include);
 async fn sparse_fields_and_include() {
     let app = TestApp::spawn().await;
     let (d, a) = newsroom(&app).await;
@@ -1198,7 +1198,7 @@ async fn sparse_fields_and_include() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(include_costs_a_fixed_number_of_queries_whatever_the_page_size);
 async fn include_costs_a_fixed_number_of_queries_whatever_the_page_size() {
     let app = TestApp::spawn().await;
     let (_, _) = newsroom(&app).await;
@@ -1227,7 +1227,7 @@ async fn include_costs_a_fixed_number_of_queries_whatever_the_page_size() {
 
 // HTTP caching.
 
-#[actix_web::test]
+crate::both_backends!(etags_304_and_412);
 async fn etags_304_and_412() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1273,7 +1273,7 @@ async fn etags_304_and_412() {
     assert!(list.header("etag").is_some());
 }
 
-#[actix_web::test]
+crate::both_backends!(unknown_articles_are_404_problems);
 async fn unknown_articles_are_404_problems() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1295,7 +1295,7 @@ async fn unknown_articles_are_404_problems() {
         .problem(404);
 }
 
-#[actix_web::test]
+crate::both_backends!(bodies_that_nest_too_deep_are_refused_before_any_rendering);
 async fn bodies_that_nest_too_deep_are_refused_before_any_rendering() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1343,7 +1343,7 @@ async fn bodies_that_nest_too_deep_are_refused_before_any_rendering() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 
-#[actix_web::test]
+crate::both_backends!(every_documented_field_can_be_asked_for);
 async fn every_documented_field_can_be_asked_for() {
     let app = TestApp::spawn().await;
     let (_, a) = newsroom(&app).await;
@@ -1377,7 +1377,7 @@ async fn every_documented_field_can_be_asked_for() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(publication_times_are_for_editors_and_stay_set_on_public_articles);
 async fn publication_times_are_for_editors_and_stay_set_on_public_articles() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1423,7 +1423,7 @@ async fn publication_times_are_for_editors_and_stay_set_on_public_articles() {
     assert_eq!(res.status, 201, "{}", res.text());
 }
 
-#[actix_web::test]
+crate::both_backends!(oversized_searches_are_422_not_500_and_empty_parameters_are_ignored);
 async fn oversized_searches_are_422_not_500_and_empty_parameters_are_ignored() {
     let app = TestApp::spawn().await;
     let (_, a) = newsroom(&app).await;
@@ -1464,7 +1464,7 @@ async fn oversized_searches_are_422_not_500_and_empty_parameters_are_ignored() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(every_answer_that_may_be_compressed_varies_on_accept_encoding);
 async fn every_answer_that_may_be_compressed_varies_on_accept_encoding() {
     let app = TestApp::spawn().await;
     let req = app
@@ -1484,9 +1484,9 @@ async fn every_answer_that_may_be_compressed_varies_on_accept_encoding() {
     assert!(vary.iter().any(|v| v.contains("authorization")), "{vary:?}");
 }
 
+crate::both_backends!(a_body_that_names_a_key_twice_is_refused);
 /// A body that names a key twice is a `422` naming it, and nothing is written: the last value
 /// used to win without a word.
-#[actix_web::test]
 async fn a_body_that_names_a_key_twice_is_refused() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -1507,9 +1507,9 @@ async fn a_body_that_names_a_key_twice_is_refused() {
     assert_eq!(list["meta"]["total"], 0);
 }
 
+crate::both_backends!(list_parameters_allow_spaces_around_names_and_nothing_else);
 /// Names in `sort`, `fields` and `include` may have spaces around them, as the OpenAPI
 /// patterns allow; any other blank is part of a name, so not a name.
-#[actix_web::test]
 async fn list_parameters_allow_spaces_around_names_and_nothing_else() {
     let app = TestApp::spawn().await;
     for q in [

@@ -39,7 +39,7 @@ async fn assert_401(app: &TestApp, token: &str, why: &str) {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(login_returns_a_bearer_pair_and_me_shows_the_caller);
 async fn login_returns_a_bearer_pair_and_me_shows_the_caller() {
     let app = TestApp::spawn().await;
     let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -65,13 +65,13 @@ async fn login_returns_a_bearer_pair_and_me_shows_the_caller() {
     assert!(me.get("password").is_none() && me.get("password_hash").is_none());
 }
 
-#[actix_web::test]
+crate::both_backends!(login_email_is_case_insensitive);
 async fn login_email_is_case_insensitive() {
     let app = TestApp::spawn().await;
     app.login("ADMIN@Dateline.Test", ADMIN_PASSWORD).await;
 }
 
-#[actix_web::test]
+crate::both_backends!(unknown_email_and_wrong_password_answer_identically);
 async fn unknown_email_and_wrong_password_answer_identically() {
     let app = TestApp::spawn().await;
     let wrong_pw = app
@@ -94,7 +94,7 @@ async fn unknown_email_and_wrong_password_answer_identically() {
     assert_eq!(wrong_pw.json()["detail"], "Wrong email or password.");
 }
 
-#[actix_web::test]
+crate::both_backends!(a_disabled_user_cannot_log_in_and_sees_the_same_answer);
 async fn a_disabled_user_cannot_log_in_and_sees_the_same_answer() {
     let app = TestApp::spawn().await;
     let id = app.user("gone@dateline.test", Role::Editor).await;
@@ -116,7 +116,7 @@ async fn a_disabled_user_cannot_log_in_and_sees_the_same_answer() {
     assert_eq!(res.problem(401)["detail"], "Wrong email or password.");
 }
 
-#[actix_web::test]
+crate::both_backends!(the_sixth_failed_login_for_an_account_within_a_minute_is_429);
 async fn the_sixth_failed_login_for_an_account_within_a_minute_is_429() {
     let app = TestApp::spawn().await;
     let bad = json!({"email": ADMIN_EMAIL, "password": "guess guess guess"});
@@ -135,7 +135,7 @@ async fn the_sixth_failed_login_for_an_account_within_a_minute_is_429() {
         .problem(429);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_parallel_burst_of_guesses_cannot_slip_past_the_throttle);
 async fn a_parallel_burst_of_guesses_cannot_slip_past_the_throttle() {
     let app = TestApp::spawn().await;
     let attempts = (0..20).map(|i| {
@@ -150,7 +150,7 @@ async fn a_parallel_burst_of_guesses_cannot_slip_past_the_throttle() {
     assert_eq!(refused, 15, "{statuses:?}");
 }
 
-#[actix_web::test]
+crate::both_backends!(successful_logins_do_not_use_up_the_addresss_allowance);
 async fn successful_logins_do_not_use_up_the_addresss_allowance() {
     let app = TestApp::spawn().await;
     for _ in 0..8 {
@@ -158,7 +158,7 @@ async fn successful_logins_do_not_use_up_the_addresss_allowance() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(behind_a_trusted_proxy_the_proxys_own_entry_is_the_client);
 async fn behind_a_trusted_proxy_the_proxys_own_entry_is_the_client() {
     let app = TestApp::spawn_with(|c| {
         c.trust_proxy = dateline::config::ProxyHeader::XForwardedFor;
@@ -184,7 +184,7 @@ async fn behind_a_trusted_proxy_the_proxys_own_entry_is_the_client() {
     assert_eq!(send(req, Some(&body)).await.status, 401);
 }
 
-#[actix_web::test]
+crate::both_backends!(failures_across_accounts_from_one_address_are_throttled_too);
 async fn failures_across_accounts_from_one_address_are_throttled_too() {
     let app = TestApp::spawn().await;
     for n in 1..=5 {
@@ -208,7 +208,7 @@ async fn failures_across_accounts_from_one_address_are_throttled_too() {
     assert!(res.header("retry-after").is_some());
 }
 
-#[actix_web::test]
+crate::both_backends!(login_body_errors_are_problems);
 async fn login_body_errors_are_problems() {
     let app = TestApp::spawn().await;
     let req = app
@@ -233,7 +233,7 @@ async fn login_body_errors_are_problems() {
     assert_eq!(res.invalid_fields(), ["remember"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(refresh_rotates_and_the_old_refresh_token_is_dead);
 async fn refresh_rotates_and_the_old_refresh_token_is_dead() {
     let app = TestApp::spawn().await;
     let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -277,7 +277,7 @@ async fn refresh_rotates_and_the_old_refresh_token_is_dead() {
     later.problem(401);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_garbage_refresh_token_is_401);
 async fn a_garbage_refresh_token_is_401() {
     let app = TestApp::spawn().await;
     app.post(
@@ -289,7 +289,7 @@ async fn a_garbage_refresh_token_is_401() {
     .problem(401);
 }
 
-#[actix_web::test]
+crate::both_backends!(an_access_token_is_not_a_refresh_token_nor_the_reverse);
 async fn an_access_token_is_not_a_refresh_token_nor_the_reverse() {
     let app = TestApp::spawn().await;
     let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -316,7 +316,7 @@ async fn an_access_token_is_not_a_refresh_token_nor_the_reverse() {
     .ok();
 }
 
-#[actix_web::test]
+crate::both_backends!(logout_ends_the_session_for_both_tokens);
 async fn logout_ends_the_session_for_both_tokens() {
     let app = TestApp::spawn().await;
     let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -337,7 +337,7 @@ async fn logout_ends_the_session_for_both_tokens() {
     assert_eq!(app.get(ME, Some(&access(&other))).await.status, 200);
 }
 
-#[actix_web::test]
+crate::both_backends!(logout_needs_a_token);
 async fn logout_needs_a_token() {
     let app = TestApp::spawn().await;
     app.post("/api/v1/auth/logout", &json!({}), None)
@@ -345,7 +345,7 @@ async fn logout_needs_a_token() {
         .problem(401);
 }
 
-#[actix_web::test]
+crate::both_backends!(me_answers_304_to_its_own_etag);
 async fn me_answers_304_to_its_own_etag() {
     let app = TestApp::spawn().await;
     let token = app.admin_token().await;
@@ -362,7 +362,7 @@ async fn me_answers_304_to_its_own_etag() {
 
 // The token attack matrix: every one of these is a 401.
 
-#[actix_web::test]
+crate::both_backends!(no_token_is_401_with_a_bearer_challenge);
 async fn no_token_is_401_with_a_bearer_challenge() {
     let app = TestApp::spawn().await;
     let res = app.get(ME, None).await;
@@ -374,7 +374,7 @@ async fn no_token_is_401_with_a_bearer_challenge() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(malformed_authorization_headers_are_401);
 async fn malformed_authorization_headers_are_401() {
     let app = TestApp::spawn().await;
     let token = app.admin_token().await;
@@ -396,7 +396,7 @@ async fn malformed_authorization_headers_are_401() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(alg_none_is_401);
 async fn alg_none_is_401() {
     let app = TestApp::spawn().await;
     let claims = claims_of(&app.admin_token().await);
@@ -411,7 +411,7 @@ async fn alg_none_is_401() {
     .await;
 }
 
-#[actix_web::test]
+crate::both_backends!(another_algorithm_with_the_right_key_is_401);
 async fn another_algorithm_with_the_right_key_is_401() {
     let app = TestApp::spawn().await;
     let claims = claims_of(&app.admin_token().await);
@@ -421,7 +421,7 @@ async fn another_algorithm_with_the_right_key_is_401() {
     assert_401(&app, &hs384, "HS384").await;
 }
 
-#[actix_web::test]
+crate::both_backends!(a_tampered_payload_is_401);
 async fn a_tampered_payload_is_401() {
     let app = TestApp::spawn().await;
     let (_, token) = app.token_for(Role::Author).await;
@@ -438,7 +438,7 @@ async fn a_tampered_payload_is_401() {
     assert_401(&app, &forged, "tampered payload").await;
 }
 
-#[actix_web::test]
+crate::both_backends!(a_token_signed_with_another_key_is_401);
 async fn a_token_signed_with_another_key_is_401() {
     let app = TestApp::spawn().await;
     let claims = claims_of(&app.admin_token().await);
@@ -451,7 +451,7 @@ async fn a_token_signed_with_another_key_is_401() {
     assert_401(&app, &forged, "wrong key").await;
 }
 
-#[actix_web::test]
+crate::both_backends!(an_expired_token_is_401_and_says_so);
 async fn an_expired_token_is_401_and_says_so() {
     let app = TestApp::spawn().await;
     let mut claims = claims_of(&app.admin_token().await);
@@ -468,7 +468,7 @@ async fn an_expired_token_is_401_and_says_so() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(wrong_issuer_or_audience_is_401);
 async fn wrong_issuer_or_audience_is_401() {
     let app = TestApp::spawn().await;
     let claims = claims_of(&app.admin_token().await);
@@ -501,7 +501,7 @@ async fn wrong_issuer_or_audience_is_401() {
     .await;
 }
 
-#[actix_web::test]
+crate::both_backends!(a_jwt_that_is_not_typed_as_an_access_token_is_401);
 async fn a_jwt_that_is_not_typed_as_an_access_token_is_401() {
     let app = TestApp::spawn().await;
     let claims = claims_of(&app.admin_token().await);
@@ -509,7 +509,7 @@ async fn a_jwt_that_is_not_typed_as_an_access_token_is_401() {
     assert_401(&app, &plain, "typ JWT").await;
 }
 
-#[actix_web::test]
+crate::both_backends!(a_disabled_users_tokens_stop_working_at_once);
 async fn a_disabled_users_tokens_stop_working_at_once() {
     let app = TestApp::spawn().await;
     let (id, token) = app.token_for(Role::Editor).await;
@@ -525,7 +525,7 @@ async fn a_disabled_users_tokens_stop_working_at_once() {
     assert_401(&app, &token, "disabled user").await;
 }
 
-#[actix_web::test]
+crate::both_backends!(a_deleted_users_tokens_stop_working_at_once);
 async fn a_deleted_users_tokens_stop_working_at_once() {
     let app = TestApp::spawn().await;
     let (id, token) = app.token_for(Role::Author).await;
@@ -539,7 +539,7 @@ async fn a_deleted_users_tokens_stop_working_at_once() {
     assert_401(&app, &token, "deleted user").await;
 }
 
-#[actix_web::test]
+crate::both_backends!(a_new_password_ends_every_session_of_the_user);
 async fn a_new_password_ends_every_session_of_the_user() {
     let app = TestApp::spawn().await;
     let (id, token) = app.token_for(Role::Editor).await;
@@ -554,7 +554,7 @@ async fn a_new_password_ends_every_session_of_the_user() {
     assert_401(&app, &token, "after password change").await;
 }
 
-#[actix_web::test]
+crate::both_backends!(concurrent_refreshes_of_one_token_let_exactly_one_through);
 async fn concurrent_refreshes_of_one_token_let_exactly_one_through() {
     let app = TestApp::spawn().await;
     let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[actix_web::test]
+crate::both_backends!(tags_sources_and_authors_are_created_with_derived_slugs);
 async fn tags_sources_and_authors_are_created_with_derived_slugs() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -61,7 +61,7 @@ async fn tags_sources_and_authors_are_created_with_derived_slugs() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(author_emails_are_for_staff_only);
 async fn author_emails_are_for_staff_only() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -83,7 +83,7 @@ async fn author_emails_are_for_staff_only() {
     assert!(list["data"][0].get("email").is_none());
 }
 
-#[actix_web::test]
+crate::both_backends!(validation_of_catalog_writes);
 async fn validation_of_catalog_writes() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -147,7 +147,7 @@ async fn validation_of_catalog_writes() {
     assert_eq!(res.ok()["description"], json!(null));
 }
 
-#[actix_web::test]
+crate::both_backends!(the_catalog_role_matrix);
 async fn the_catalog_role_matrix() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -230,7 +230,7 @@ async fn the_catalog_role_matrix() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(a_reporter_may_not_change_their_own_byline);
 async fn a_reporter_may_not_change_their_own_byline() {
     // A byline stands on published articles its reporter may no longer change: only editors
     // (or whoever created it) may rename or delete it.
@@ -251,7 +251,7 @@ async fn a_reporter_may_not_change_their_own_byline() {
     app.delete(&path, Some(&token)).await.problem(403);
 }
 
-#[actix_web::test]
+crate::both_backends!(deleting_a_tag_touches_the_articles_that_lose_it);
 async fn deleting_a_tag_touches_the_articles_that_lose_it() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -280,7 +280,7 @@ async fn deleting_a_tag_touches_the_articles_that_lose_it() {
     assert_ne!(after["updated_at"], a["updated_at"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(deleting_a_tag_or_source_unlinks_it_and_an_only_author_cannot_go);
 async fn deleting_a_tag_or_source_unlinks_it_and_an_only_author_cannot_go() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -351,7 +351,7 @@ async fn deleting_a_tag_or_source_unlinks_it_and_an_only_author_cannot_go() {
     assert_eq!(shared_now["author_ids"], json!([samir["id"]]));
 }
 
-#[actix_web::test]
+crate::both_backends!(catalog_lists_filter_sort_page_and_count_public_articles);
 async fn catalog_lists_filter_sort_page_and_count_public_articles() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -438,7 +438,7 @@ async fn catalog_lists_filter_sort_page_and_count_public_articles() {
     assert_eq!(a["article_count"], 1);
 }
 
-#[actix_web::test]
+crate::both_backends!(catalog_if_match_guards_writes);
 async fn catalog_if_match_guards_writes() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -480,7 +480,7 @@ async fn catalog_if_match_guards_writes() {
     assert_eq!(send(req, None).await.status, 304);
 }
 
-#[actix_web::test]
+crate::both_backends!(an_author_may_not_change_a_tag_that_published_stories_use);
 async fn an_author_may_not_change_a_tag_that_published_stories_use() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -518,9 +518,9 @@ async fn an_author_may_not_change_a_tag_that_published_stories_use() {
     );
 }
 
+crate::both_backends!(a_long_url_in_another_alphabet_is_counted_in_characters);
 /// URL lengths count characters, as the OpenAPI's `maxLength` does: a path of 1,008 `µ`
 /// (2,016 bytes) is a URL of 1,028 characters, well within 2,000.
-#[actix_web::test]
 async fn a_long_url_in_another_alphabet_is_counted_in_characters() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;

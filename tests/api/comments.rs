@@ -71,7 +71,7 @@ async fn shown(app: &TestApp, s: &Story) -> Vec<i64> {
         .ok())
 }
 
-#[actix_web::test]
+crate::both_backends!(a_readers_comment_waits_for_approval_then_shows_without_its_email);
 async fn a_readers_comment_waits_for_approval_then_shows_without_its_email() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Families flee Rawa").await;
@@ -113,7 +113,7 @@ async fn a_readers_comment_waits_for_approval_then_shows_without_its_email() {
     assert_eq!(count(&app, &s).await, 1);
 }
 
-#[actix_web::test]
+crate::both_backends!(staff_comments_are_approved_at_once);
 async fn staff_comments_are_approved_at_once() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Staff reply").await;
@@ -133,7 +133,7 @@ async fn staff_comments_are_approved_at_once() {
     assert_eq!(count(&app, &s).await, 1);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_staff_comment_without_a_name_shows_the_byline_or_the_display_name);
 async fn a_staff_comment_without_a_name_shows_the_byline_or_the_display_name() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Staff names").await;
@@ -166,7 +166,7 @@ async fn a_staff_comment_without_a_name_shows_the_byline_or_the_display_name() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(comments_are_validated);
 async fn comments_are_validated() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Validation").await;
@@ -213,7 +213,7 @@ async fn comments_are_validated() {
     assert_eq!(ok["status"], "pending");
 }
 
-#[actix_web::test]
+crate::both_backends!(replies_thread_under_approved_comments_of_the_same_article);
 async fn replies_thread_under_approved_comments_of_the_same_article() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Threads").await;
@@ -261,7 +261,7 @@ async fn replies_thread_under_approved_comments_of_the_same_article() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(moderation_is_for_editors_and_admins);
 async fn moderation_is_for_editors_and_admins() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Moderation").await;
@@ -328,7 +328,7 @@ async fn moderation_is_for_editors_and_admins() {
     .problem(404);
 }
 
-#[actix_web::test]
+crate::both_backends!(the_queue_is_newest_first_and_filters_by_article);
 async fn the_queue_is_newest_first_and_filters_by_article() {
     let app = TestApp::spawn().await;
     let a = story(&app, "Story A").await;
@@ -360,7 +360,7 @@ async fn the_queue_is_newest_first_and_filters_by_article() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(comment_count_follows_approval_rejection_and_deletion);
 async fn comment_count_follows_approval_rejection_and_deletion() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Counting").await;
@@ -389,7 +389,7 @@ async fn comment_count_follows_approval_rejection_and_deletion() {
     assert_eq!(count(&app, &s).await, 1);
 }
 
-#[actix_web::test]
+crate::both_backends!(deleting_a_comment_with_replies_keeps_the_thread_readable);
 async fn deleting_a_comment_with_replies_keeps_the_thread_readable() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Deleting").await;
@@ -442,7 +442,7 @@ async fn deleting_a_comment_with_replies_keeps_the_thread_readable() {
     assert_eq!(count(&app, &s).await, 0);
 }
 
-#[actix_web::test]
+crate::both_backends!(the_public_never_sees_pending_rejected_or_spam);
 async fn the_public_never_sees_pending_rejected_or_spam() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Visibility").await;
@@ -473,7 +473,7 @@ async fn the_public_never_sees_pending_rejected_or_spam() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(comments_are_closed_when_disabled_or_not_public);
 async fn comments_are_closed_when_disabled_or_not_public() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Closed").await;
@@ -522,7 +522,7 @@ async fn comments_are_closed_when_disabled_or_not_public() {
         .problem(404);
 }
 
-#[actix_web::test]
+crate::both_backends!(the_same_text_twice_is_409_but_elsewhere_is_fine);
 async fn the_same_text_twice_is_409_but_elsewhere_is_fine() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Duplicates").await;
@@ -534,7 +534,7 @@ async fn the_same_text_twice_is_409_but_elsewhere_is_fine() {
     post(&app, &other, reader("Great reporting, thank you.")).await;
 }
 
-#[actix_web::test]
+crate::both_backends!(one_address_may_post_only_so_many_comments_an_hour);
 async fn one_address_may_post_only_so_many_comments_an_hour() {
     let app = TestApp::spawn_with(|c| c.comments_per_hour = 3).await;
     let s = story(&app, "Rate limit").await;
@@ -557,7 +557,7 @@ async fn one_address_may_post_only_so_many_comments_an_hour() {
     assert_eq!(res.status, 201);
 }
 
-#[actix_web::test]
+crate::both_backends!(invalid_comments_do_not_use_up_the_allowance);
 async fn invalid_comments_do_not_use_up_the_allowance() {
     let app = TestApp::spawn_with(|c| c.comments_per_hour = 2).await;
     let s = story(&app, "Allowance").await;
@@ -595,7 +595,7 @@ const XSS: &[&str] = &[
     "'';!--\"<XSS>=&{()}",
 ];
 
-#[actix_web::test]
+crate::both_backends!(xss_filter_evasion_strings_round_trip_unchanged_as_json_strings);
 async fn xss_filter_evasion_strings_round_trip_unchanged_as_json_strings() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Hostile input").await;
@@ -622,7 +622,7 @@ async fn xss_filter_evasion_strings_round_trip_unchanged_as_json_strings() {
     assert_eq!(bodies, XSS);
 }
 
-#[actix_web::test]
+crate::both_backends!(moderation_honours_if_match);
 async fn moderation_honours_if_match() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Concurrent moderators").await;
@@ -653,7 +653,9 @@ async fn moderation_honours_if_match() {
     send(req, None).await.problem(412);
 }
 
-#[actix_web::test]
+crate::both_backends!(
+    the_5000_character_limit_counts_every_character_and_bidi_overrides_are_refused
+);
 async fn the_5000_character_limit_counts_every_character_and_bidi_overrides_are_refused() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Limits").await;
@@ -675,7 +677,7 @@ async fn the_5000_character_limit_counts_every_character_and_bidi_overrides_are_
     post(&app, &s, reader(&exactly)).await;
 }
 
-#[actix_web::test]
+crate::both_backends!(a_repeat_with_an_invisible_character_is_still_a_repeat);
 async fn a_repeat_with_an_invisible_character_is_still_a_repeat() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Invisible").await;
@@ -685,7 +687,7 @@ async fn a_repeat_with_an_invisible_character_is_still_a_repeat() {
         .problem(409);
 }
 
-#[actix_web::test]
+crate::both_backends!(threads_stay_whole_when_a_parent_is_hidden_and_lone_placeholders_do_not_show);
 async fn threads_stay_whole_when_a_parent_is_hidden_and_lone_placeholders_do_not_show() {
     let app = TestApp::spawn().await;
     let s = story(&app, "Hidden parents").await;

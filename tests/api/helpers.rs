@@ -9,6 +9,7 @@ use actix_web::http::{Method, StatusCode, header::HeaderMap};
 use dateline::app::app;
 use dateline::auth::Role;
 use dateline::config::Config;
+use dateline::db::Location;
 use dateline::server;
 use dateline::state::AppState;
 use serde_json::{Value, json};
@@ -31,6 +32,8 @@ pub struct TestApp {
     /// [`TestApp::restart`].
     dir: Option<TempDir>,
     handle: ServerHandle,
+    /// The PostgreSQL database, on PostgreSQL runs; dropped after the server stopped.
+    database: Option<std::sync::Arc<TestDatabase>>,
 }
 
 /// An answer, read whole.
@@ -112,10 +115,105 @@ fn listen() -> (std::net::TcpListener, String) {
     (listener, format!("http://127.0.0.1:{port}"))
 }
 
+/// Declares each named `async fn` test twice, as `name::sqlite` and `name::postgres`. The
+/// PostgreSQL run needs `DATELINE_TEST_POSTGRES_URL` (a server where the tests may create
+/// databases); without it, it says so and passes without running.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$test().await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(_backend) = $crate::helpers::PostgresRun::start() {
+                    super::$test().await
+                }
+            }
+        }
+    )+};
+}
+
+thread_local! {
+    /// The PostgreSQL server of the test running on this thread, if it runs on PostgreSQL.
+    static POSTGRES: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, apps this thread starts use a database of their own on the server of
+/// `DATELINE_TEST_POSTGRES_URL`.
+pub struct PostgresRun;
+
+impl PostgresRun {
+    pub fn start() -> Option<Self> {
+        let Some(url) = std::env::var("DATELINE_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            eprintln!("not run on PostgreSQL: DATELINE_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        POSTGRES.with(|p| *p.borrow_mut() = Some(url));
+        Some(Self)
+    }
+}
+
+impl Drop for PostgresRun {
+    fn drop(&mut self) {
+        POSTGRES.with(|p| *p.borrow_mut() = None);
+    }
+}
+
+/// A PostgreSQL database made for one app, dropped with it.
+pub struct TestDatabase {
+    server: String,
+    name: String,
+}
+
+impl TestDatabase {
+    fn create(server: &str) -> Self {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("dateline_test_{}_{n}", std::process::id());
+        let mut conn = diesel::PgConnection::establish(server).expect("the test PostgreSQL server");
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .expect("drop a leftover test database");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
+        Self {
+            server: server.to_owned(),
+            name,
+        }
+    }
+
+    /// The database's URL: the server's, with this database's name.
+    pub fn url(&self) -> String {
+        let (server, _) = self.server.rsplit_once('/').unwrap_or((&self.server, ""));
+        format!("{server}/{}", self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.server) {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
 /// A test configuration over a fresh temp folder.
 pub fn test_config(dir: &std::path::Path) -> Config {
     let mut config = Config::from_lookup(|_| None).expect("default config");
-    config.database_path = dir.join("dateline.db");
+    config.database = Location::Sqlite(dir.join("dateline.db"));
     config.media_dir = dir.join("media");
     config.search_dir = dir.join("search");
     config.jwt_secret = Some(JWT_SECRET.to_owned());
@@ -137,25 +235,37 @@ impl TestApp {
         let (listener, public_url) = listen();
         let mut config = test_config(dir.path());
         config.public_url = public_url;
+        let database = POSTGRES
+            .with(|p| p.borrow().clone())
+            .map(|server| std::sync::Arc::new(TestDatabase::create(&server)));
+        if let Some(database) = &database {
+            config.database = Location::Postgres(database.url());
+        }
         adjust(&mut config);
-        Self::spawn_in(dir, config, listener).await
+        Self::spawn_in(dir, config, listener, database).await
     }
 
     /// Stops this app, lets `between` act on its folder while no server runs, then starts
     /// the app again over the same folder and configuration.
     pub async fn restart(mut self, between: impl FnOnce(&std::path::Path)) -> Self {
         let dir = self.dir.take().expect("the app's folder");
+        let database = self.database.take();
         let mut config = (*self.state.config).clone();
         self.handle.stop(true).await;
         drop(self);
         between(dir.path());
         let (listener, public_url) = listen();
         config.public_url = public_url;
-        Self::spawn_in(dir, config, listener).await
+        Self::spawn_in(dir, config, listener, database).await
     }
 
     /// Starts the app over `dir` with `config`, serving `listener`.
-    async fn spawn_in(dir: TempDir, config: Config, listener: std::net::TcpListener) -> Self {
+    async fn spawn_in(
+        dir: TempDir,
+        config: Config,
+        listener: std::net::TcpListener,
+        database: Option<std::sync::Arc<TestDatabase>>,
+    ) -> Self {
         let base = config.public_url.clone();
         let state = server::start(config).await.expect("app state");
         let server_state = state.clone();
@@ -178,6 +288,7 @@ impl TestApp {
             state,
             dir: Some(dir),
             handle,
+            database,
         }
     }
 

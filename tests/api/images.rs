@@ -185,7 +185,7 @@ fn path_of(url: &Value) -> String {
 
 // Uploading.
 
-#[actix_web::test]
+crate::both_backends!(every_accepted_format_is_recognised_by_its_bytes);
 async fn every_accepted_format_is_recognised_by_its_bytes() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -233,7 +233,7 @@ async fn every_accepted_format_is_recognised_by_its_bytes() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(anything_else_is_415_whatever_its_name_or_declared_type);
 async fn anything_else_is_415_whatever_its_name_or_declared_type() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -253,7 +253,7 @@ async fn anything_else_is_415_whatever_its_name_or_declared_type() {
     send_raw(req, png(4, 4)).await.problem(415);
 }
 
-#[actix_web::test]
+crate::both_backends!(fake_truncated_and_bomb_images_are_refused_with_422);
 async fn fake_truncated_and_bomb_images_are_refused_with_422() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -278,7 +278,7 @@ async fn fake_truncated_and_bomb_images_are_refused_with_422() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(location_and_camera_metadata_never_reach_the_store_or_the_reader);
 async fn location_and_camera_metadata_never_reach_the_store_or_the_reader() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -342,7 +342,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-#[actix_web::test]
+crate::both_backends!(the_same_bytes_are_stored_once_and_removed_with_their_last_row);
 async fn the_same_bytes_are_stored_once_and_removed_with_their_last_row() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -393,7 +393,7 @@ async fn the_same_bytes_are_stored_once_and_removed_with_their_last_row() {
     app.get(&path_of(&second["url"]), None).await.problem(404);
 }
 
-#[actix_web::test]
+crate::both_backends!(form_problems_are_named);
 async fn form_problems_are_named() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -431,7 +431,7 @@ async fn form_problems_are_named() {
         .problem(401);
 }
 
-#[actix_web::test]
+crate::both_backends!(an_upload_over_10_mib_is_413);
 async fn an_upload_over_10_mib_is_413() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -460,7 +460,7 @@ async fn an_upload_over_10_mib_is_413() {
 
 // Serving.
 
-#[actix_web::test]
+crate::both_backends!(files_are_served_for_a_year_with_etag_304_nosniff_and_head);
 async fn files_are_served_for_a_year_with_etag_304_nosniff_and_head() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -496,7 +496,7 @@ async fn files_are_served_for_a_year_with_etag_304_nosniff_and_head() {
     app.get("/api/v1/images/abc/file", None).await.problem(400);
 }
 
-#[actix_web::test]
+crate::both_backends!(ranges_are_served_as_206_and_outside_ranges_as_416);
 async fn ranges_are_served_as_206_and_outside_ranges_as_416() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -540,7 +540,7 @@ async fn ranges_are_served_as_206_and_outside_ranges_as_416() {
     assert_eq!(res.body.len(), len);
 }
 
-#[actix_web::test]
+crate::both_backends!(renditions_are_resized_once_kept_and_never_larger_than_the_original);
 async fn renditions_are_resized_once_kept_and_never_larger_than_the_original() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -593,7 +593,7 @@ async fn renditions_are_resized_once_kept_and_never_larger_than_the_original() {
     assert_eq!(res.invalid_fields(), ["w"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(concurrent_first_requests_make_a_rendition_once);
 async fn concurrent_first_requests_make_a_rendition_once() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -613,7 +613,7 @@ async fn concurrent_first_requests_make_a_rendition_once() {
     assert_eq!((decoded.width(), decoded.height()), (1024, 768));
 }
 
-#[actix_web::test]
+crate::both_backends!(gif_renditions_are_png_stills_and_webp_stays_webp);
 async fn gif_renditions_are_png_stills_and_webp_stays_webp() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -641,7 +641,7 @@ async fn gif_renditions_are_png_stills_and_webp_stays_webp() {
 
 // Metadata, permissions, use.
 
-#[actix_web::test]
+crate::both_backends!(metadata_is_listed_searched_and_edited_within_the_role_rules);
 async fn metadata_is_listed_searched_and_edited_within_the_role_rules() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -688,7 +688,7 @@ async fn metadata_is_listed_searched_and_edited_within_the_role_rules() {
     assert_eq!(app.delete(&path, Some(&author)).await.status, 204);
 }
 
-#[actix_web::test]
+crate::both_backends!(an_image_in_use_names_only_the_articles_the_caller_may_read);
 async fn an_image_in_use_names_only_the_articles_the_caller_may_read() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -727,7 +727,7 @@ async fn an_image_in_use_names_only_the_articles_the_caller_may_read() {
     assert!(!detail.contains("unpublished"), "{detail}");
 }
 
-#[actix_web::test]
+crate::both_backends!(an_image_in_use_cannot_be_deleted_and_articles_embed_it);
 async fn an_image_in_use_cannot_be_deleted_and_articles_embed_it() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -815,7 +815,7 @@ async fn an_image_in_use_cannot_be_deleted_and_articles_embed_it() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(an_oversized_colour_profile_is_dropped_before_any_decoder_sees_it);
 async fn an_oversized_colour_profile_is_dropped_before_any_decoder_sees_it() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -832,7 +832,7 @@ async fn an_oversized_colour_profile_is_dropped_before_any_decoder_sees_it() {
     assert_eq!(image::load_from_memory(&served.body).unwrap().width(), 40);
 }
 
-#[actix_web::test]
+crate::both_backends!(corrupt_files_that_a_lenient_decoder_would_accept_are_refused);
 async fn corrupt_files_that_a_lenient_decoder_would_accept_are_refused() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -852,7 +852,7 @@ async fn corrupt_files_that_a_lenient_decoder_would_accept_are_refused() {
     assert_eq!(res.invalid_fields(), ["file"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_range_request_with_a_matching_etag_is_304);
 async fn a_range_request_with_a_matching_etag_is_304() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -871,7 +871,7 @@ async fn a_range_request_with_a_matching_etag_is_304() {
     assert_eq!(send(req, None).await.status, 304);
 }
 
-#[actix_web::test]
+crate::both_backends!(renditions_of_a_turned_jpeg_are_turned_too);
 async fn renditions_of_a_turned_jpeg_are_turned_too() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;

@@ -6,13 +6,14 @@ use std::process::{Command, Stdio};
 
 use actix_web::http::Method;
 use dateline::config::CorsOrigins;
+use dateline::db::Location;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dateline");
 
-#[actix_web::test]
+crate::both_backends!(healthz_is_ok_with_an_etag_and_a_request_id);
 async fn healthz_is_ok_with_an_etag_and_a_request_id() {
     let app = TestApp::spawn().await;
     let res = app.get("/healthz", None).await;
@@ -22,7 +23,7 @@ async fn healthz_is_ok_with_an_etag_and_a_request_id() {
     assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
 }
 
-#[actix_web::test]
+crate::both_backends!(a_plain_incoming_request_id_is_kept_and_a_strange_one_replaced);
 async fn a_plain_incoming_request_id_is_kept_and_a_strange_one_replaced() {
     let app = TestApp::spawn().await;
     let req = app
@@ -43,7 +44,7 @@ async fn a_plain_incoming_request_id_is_kept_and_a_strange_one_replaced() {
     assert_ne!(id, "bad id; drop");
 }
 
-#[actix_web::test]
+crate::both_backends!(unknown_routes_are_404_problems);
 async fn unknown_routes_are_404_problems() {
     let app = TestApp::spawn().await;
     for path in [
@@ -58,7 +59,7 @@ async fn unknown_routes_are_404_problems() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(wrong_methods_are_405_with_allow);
 async fn wrong_methods_are_405_with_allow() {
     let app = TestApp::spawn().await;
     for (method, path, allow) in [
@@ -74,7 +75,7 @@ async fn wrong_methods_are_405_with_allow() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(head_answers_like_get_without_a_body);
 async fn head_answers_like_get_without_a_body() {
     let app = TestApp::spawn().await;
     let get = app.get("/healthz", None).await;
@@ -84,7 +85,7 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(head.header("etag"), get.header("etag"));
 }
 
-#[actix_web::test]
+crate::both_backends!(responses_are_compressed_when_the_client_accepts_it);
 async fn responses_are_compressed_when_the_client_accepts_it() {
     let app = TestApp::spawn().await;
     for encoding in ["gzip", "br"] {
@@ -98,7 +99,7 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(a_compressed_answer_has_its_own_strong_etag_and_either_revalidates);
 async fn a_compressed_answer_has_its_own_strong_etag_and_either_revalidates() {
     let app = TestApp::spawn().await;
     let req = app
@@ -127,7 +128,7 @@ async fn a_compressed_answer_has_its_own_strong_etag_and_either_revalidates() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(docs_redirect_to_swagger_ui_served_from_the_binary);
 async fn docs_redirect_to_swagger_ui_served_from_the_binary() {
     let app = TestApp::spawn().await;
     let res = app.get("/docs", None).await;
@@ -155,7 +156,7 @@ fn committed_spec() -> Value {
     serde_json::from_str(&text).expect("openapi/openapi.json is not JSON")
 }
 
-#[actix_web::test]
+crate::both_backends!(the_committed_openapi_document_is_what_the_server_serves);
 async fn the_committed_openapi_document_is_what_the_server_serves() {
     let app = TestApp::spawn().await;
     let served = app.get("/api-docs/openapi.json", None).await.ok();
@@ -206,7 +207,7 @@ fn every_operation_has_a_tag_summary_description_and_documented_errors() {
     assert_eq!(bearer["bearerFormat"], "JWT");
 }
 
-#[actix_web::test]
+crate::both_backends!(cors_lets_listed_origins_write_and_exposes_headers);
 async fn cors_lets_listed_origins_write_and_exposes_headers() {
     let app = TestApp::spawn_with(|c| {
         c.cors_origins = CorsOrigins::List(vec!["https://www.newsroom.example".into()]);
@@ -247,7 +248,7 @@ async fn cors_lets_listed_origins_write_and_exposes_headers() {
     assert_eq!(res.header("access-control-allow-origin"), None);
 }
 
-#[actix_web::test]
+crate::both_backends!(cors_star_allows_reads_only);
 async fn cors_star_allows_reads_only() {
     let app = TestApp::spawn_with(|c| c.cors_origins = CorsOrigins::AnyForReads).await;
     let req = app
@@ -266,7 +267,7 @@ async fn cors_star_allows_reads_only() {
     assert_eq!(res.header("access-control-allow-origin"), None);
 }
 
-#[actix_web::test]
+crate::both_backends!(without_cors_configured_no_cors_headers_are_sent);
 async fn without_cors_configured_no_cors_headers_are_sent() {
     let app = TestApp::spawn().await;
     let req = app
@@ -354,7 +355,7 @@ async fn migrate_then_user_create_reads_the_password_from_stdin() {
     // The admin made on the command line logs in over HTTP; the secret was generated beside the
     // database with mode 0600.
     let app = TestApp::spawn_with(|c| {
-        c.database_path = dir.path().join("db/dateline.db");
+        c.database = Location::Sqlite(dir.path().join("db/dateline.db"));
         c.admin = None;
         c.jwt_secret = None;
     })
@@ -429,7 +430,9 @@ async fn seed_demo_loads_a_living_newsroom_once() {
     let no_flag = dateline(dir.path()).arg("seed").output().unwrap();
     assert!(!no_flag.status.success());
 
-    let app = TestApp::spawn_with(|c| c.database_path = dir.path().join("db/dateline.db")).await;
+    let app =
+        TestApp::spawn_with(|c| c.database = Location::Sqlite(dir.path().join("db/dateline.db")))
+            .await;
     let public = app
         .get("/api/v1/articles?include=authors,tags,sources", None)
         .await
@@ -565,9 +568,9 @@ fn a_dotenv_line_that_does_not_parse_stops_start_up_with_its_number() {
     assert!(!db.exists(), "nothing of the file applied");
 }
 
+crate::both_backends!(the_root_points_to_the_docs_and_every_answer_has_the_security_headers);
 /// `GET /` tells a newcomer where the documentation and the API are, and every answer (a
 /// success, a problem, the docs) carries the security headers.
-#[actix_web::test]
 async fn the_root_points_to_the_docs_and_every_answer_has_the_security_headers() {
     let app = TestApp::spawn().await;
     let root = app.get("/", None).await;
@@ -716,7 +719,7 @@ async fn a_backup_made_while_serving_restores_what_it_holds() {
             &admin,
         )
         .await;
-    let database = app.state.config.database_path.clone();
+    let database = app.state.config.database.sqlite_path().unwrap().to_owned();
     let copy = database.with_file_name("backup.db");
     let out = std::process::Command::new(BIN)
         .args(["backup", copy.to_str().unwrap()])
@@ -752,7 +755,7 @@ async fn a_backup_made_while_serving_restores_what_it_holds() {
         .await;
     // Restored: a server started on the copy (as on a database file put back in place).
     let restored_path = copy.clone();
-    let app = TestApp::spawn_with(move |c| c.database_path = restored_path).await;
+    let app = TestApp::spawn_with(move |c| c.database = Location::Sqlite(restored_path)).await;
     let admin = app.admin_token().await;
     let read = app
         .get(
@@ -869,7 +872,7 @@ async fn staff_accounts_are_managed_from_the_shell() {
     assert!(!ok && out.contains("no account has the email"), "{out}");
     // The server on that database lets the chief in with the new password only.
     let db = dir.join("db/dateline.db");
-    let app = TestApp::spawn_with(move |c| c.database_path = db).await;
+    let app = TestApp::spawn_with(move |c| c.database = Location::Sqlite(db)).await;
     let login = |password: &'static str| {
         let app = &app;
         async move {

@@ -982,7 +982,7 @@ fn snippet(res: &Resp) -> String {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(every_operation_answers_each_caller_as_the_contract_says);
 async fn every_operation_answers_each_caller_as_the_contract_says() {
     let started = Instant::now();
     let cx = Rc::new(world().await);

@@ -307,7 +307,7 @@ async fn walks_agree(app: &TestApp, q: &str, token: Option<&str>, expected: &[i6
 
 // Cursors.
 
-#[actix_web::test]
+crate::both_backends!(cursor_walks_either_way_give_exactly_the_order_of_the_numbered_pages);
 async fn cursor_walks_either_way_give_exactly_the_order_of_the_numbered_pages() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -382,9 +382,9 @@ async fn cursor_walks_either_way_give_exactly_the_order_of_the_numbered_pages() 
     walks_agree(&app, &format!("author={AUTHOR}"), None, &samir_newest).await;
 }
 
+crate::both_backends!(a_comma_list_filter_matches_any_of_its_values_once_each);
 /// `tag=a,b` (and `author=`, `source=`) match any of their values: each article once, in the
 /// list's order, by page number and by cursor either way, with an exact total.
-#[actix_web::test]
 async fn a_comma_list_filter_matches_any_of_its_values_once_each() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -500,7 +500,9 @@ async fn a_comma_list_filter_matches_any_of_its_values_once_each() {
     assert_eq!(res.invalid_fields(), ["tag"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(
+    staff_cursor_walks_over_every_status_put_unpublished_drafts_first_ascending_and_last_descending
+);
 async fn staff_cursor_walks_over_every_status_put_unpublished_drafts_first_ascending_and_last_descending()
  {
     let app = TestApp::spawn().await;
@@ -598,7 +600,9 @@ fn pairs(q: &str, extra: &[(&str, &str)]) -> Pairs {
     p
 }
 
-#[actix_web::test]
+crate::both_backends!(
+    the_link_header_points_by_cursor_from_a_cursor_page_and_by_number_from_a_numbered_one
+);
 async fn the_link_header_points_by_cursor_from_a_cursor_page_and_by_number_from_a_numbered_one() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -663,7 +667,9 @@ async fn the_link_header_points_by_cursor_from_a_cursor_page_and_by_number_from_
 
 // Errors.
 
-#[actix_web::test]
+crate::both_backends!(
+    a_cursor_with_a_page_a_cursor_that_is_not_one_and_one_of_another_sort_are_422
+);
 async fn a_cursor_with_a_page_a_cursor_that_is_not_one_and_one_of_another_sort_are_422() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -695,7 +701,7 @@ async fn a_cursor_with_a_page_a_cursor_that_is_not_one_and_one_of_another_sort_a
 
 // Counts.
 
-#[actix_web::test]
+crate::both_backends!(count_none_leaves_the_total_out_but_keeps_the_cursor);
 async fn count_none_leaves_the_total_out_but_keeps_the_cursor() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -723,7 +729,7 @@ async fn count_none_leaves_the_total_out_but_keeps_the_cursor() {
     }
 }
 
-#[actix_web::test]
+crate::both_backends!(count_exact_and_the_default_give_an_exact_total_that_matches_the_walk);
 async fn count_exact_and_the_default_give_an_exact_total_that_matches_the_walk() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -814,7 +820,7 @@ fn sorted(mut v: Vec<i64>) -> Vec<i64> {
     v
 }
 
-#[actix_web::test]
+crate::both_backends!(totals_and_article_counts_follow_every_change_of_what_is_public);
 async fn totals_and_article_counts_follow_every_change_of_what_is_public() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -886,7 +892,7 @@ async fn totals_and_article_counts_follow_every_change_of_what_is_public() {
 
 // Sparse fields.
 
-#[actix_web::test]
+crate::both_backends!(sparse_fields_return_only_those_members_and_still_page_by_cursor);
 async fn sparse_fields_return_only_those_members_and_still_page_by_cursor() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -926,7 +932,7 @@ async fn sparse_fields_return_only_those_members_and_still_page_by_cursor() {
 
 // The response cache.
 
-#[actix_web::test]
+crate::both_backends!(the_cached_public_list_shows_each_create_publish_and_delete_at_once);
 async fn the_cached_public_list_shows_each_create_publish_and_delete_at_once() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -996,7 +1002,9 @@ async fn the_cached_public_list_shows_each_create_publish_and_delete_at_once() {
     assert_eq!(res.json()["meta"]["total"], 2);
 }
 
-#[actix_web::test]
+crate::both_backends!(
+    the_cached_public_list_takes_in_a_scheduled_article_when_it_falls_due_with_no_write
+);
 async fn the_cached_public_list_takes_in_a_scheduled_article_when_it_falls_due_with_no_write() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1037,7 +1045,7 @@ async fn the_cached_public_list_takes_in_a_scheduled_article_when_it_falls_due_w
     assert_eq!(shown["meta"]["total"], 2);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_scheduled_article_that_fell_due_reads_as_published_and_counts);
 async fn a_scheduled_article_that_fell_due_reads_as_published_and_counts() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1082,7 +1090,7 @@ async fn a_scheduled_article_that_fell_due_reads_as_published_and_counts() {
     assert_eq!(author["article_count"], 1);
 }
 
-#[actix_web::test]
+crate::both_backends!(an_anonymous_reader_never_gets_an_answer_made_for_staff);
 async fn an_anonymous_reader_never_gets_an_answer_made_for_staff() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1147,7 +1155,7 @@ async fn an_anonymous_reader_never_gets_an_answer_made_for_staff() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(if_none_match_with_the_cached_etag_is_304_until_a_write);
 async fn if_none_match_with_the_cached_etag_is_304_until_a_write() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1180,7 +1188,7 @@ async fn if_none_match_with_the_cached_etag_is_304_until_a_write() {
     assert_eq!(ids(&res.json()).len(), 2);
 }
 
-#[actix_web::test]
+crate::both_backends!(an_approved_comment_shows_in_the_cached_comment_count_at_once);
 async fn an_approved_comment_shows_in_the_cached_comment_count_at_once() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;
@@ -1218,10 +1226,10 @@ async fn an_approved_comment_shows_in_the_cached_comment_count_at_once() {
     assert_eq!(list(&app, "", None).await["data"][0]["comment_count"], 1);
 }
 
+crate::both_backends!(unknown_and_repeated_query_parameters_are_422_naming_them);
 /// A query parameter the operation does not take is a 422 naming it (`?limit=2` once
 /// returned 20 items, `?tags=x` everything), and so is one given twice; what the OpenAPI
 /// document lists for the operation is what it takes.
-#[actix_web::test]
 async fn unknown_and_repeated_query_parameters_are_422_naming_them() {
     let app = TestApp::spawn().await;
     let d = desk(&app).await;

@@ -31,7 +31,7 @@ fn id(article: &Value) -> i64 {
     article["id"].as_i64().unwrap()
 }
 
-#[actix_web::test]
+crate::both_backends!(published_articles_are_found_until_unpublished_or_deleted);
 async fn published_articles_are_found_until_unpublished_or_deleted() {
     let app = TestApp::spawn().await;
     let (admin, author) = writer(&app).await;
@@ -93,7 +93,7 @@ async fn published_articles_are_found_until_unpublished_or_deleted() {
     assert_eq!(ids(&res), [id(&draft)]);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_scheduled_article_is_found_once_it_is_due);
 async fn a_scheduled_article_is_found_once_it_is_due() {
     let app = TestApp::spawn().await;
     let (admin, author) = writer(&app).await;
@@ -124,7 +124,7 @@ async fn a_scheduled_article_is_found_once_it_is_due() {
     assert!(Utc::now() >= due, "found before it was due");
 }
 
-#[actix_web::test]
+crate::both_backends!(the_index_is_rebuilt_from_the_database_when_its_folder_is_lost);
 async fn the_index_is_rebuilt_from_the_database_when_its_folder_is_lost() {
     let app = TestApp::spawn().await;
     let (admin, author) = writer(&app).await;

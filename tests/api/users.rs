@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[actix_web::test]
+crate::both_backends!(admin_creates_a_user_who_can_then_log_in);
 async fn admin_creates_a_user_who_can_then_log_in() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -52,7 +52,7 @@ async fn admin_creates_a_user_who_can_then_log_in() {
     app.login("desk@iraqinews.example", PASSWORD).await;
 }
 
-#[actix_web::test]
+crate::both_backends!(display_name_defaults_to_the_emails_local_part);
 async fn display_name_defaults_to_the_emails_local_part() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -66,7 +66,7 @@ async fn display_name_defaults_to_the_emails_local_part() {
     assert_eq!(res.ok()["display_name"], "qaim");
 }
 
-#[actix_web::test]
+crate::both_backends!(a_taken_email_is_409_whatever_its_case);
 async fn a_taken_email_is_409_whatever_its_case() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -85,7 +85,7 @@ async fn a_taken_email_is_409_whatever_its_case() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(create_validation_names_every_bad_field);
 async fn create_validation_names_every_bad_field() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -121,7 +121,7 @@ async fn create_validation_names_every_bad_field() {
     assert_eq!(res.invalid_fields(), ["email"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(unknown_and_read_only_fields_are_422_naming_them);
 async fn unknown_and_read_only_fields_are_422_naming_them() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -143,7 +143,7 @@ async fn unknown_and_read_only_fields_are_422_naming_them() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(a_user_cannot_be_linked_to_an_author_that_does_not_exist);
 async fn a_user_cannot_be_linked_to_an_author_that_does_not_exist() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -153,7 +153,7 @@ async fn a_user_cannot_be_linked_to_an_author_that_does_not_exist() {
     assert_eq!(res.invalid_fields(), ["author_id"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(malformed_oversized_and_non_json_bodies_are_problems);
 async fn malformed_oversized_and_non_json_bodies_are_problems() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -184,7 +184,7 @@ async fn malformed_oversized_and_non_json_bodies_are_problems() {
     send_raw(req, "[]").await.problem(422);
 }
 
-#[actix_web::test]
+crate::both_backends!(only_admins_reach_users);
 async fn only_admins_reach_users() {
     let app = TestApp::spawn().await;
     let (_, editor) = app.token_for(Role::Editor).await;
@@ -213,7 +213,7 @@ async fn only_admins_reach_users() {
     app.delete("/api/v1/users/1", None).await.problem(401);
 }
 
-#[actix_web::test]
+crate::both_backends!(non_admins_learn_they_may_not_before_anything_about_their_body);
 async fn non_admins_learn_they_may_not_before_anything_about_their_body() {
     let app = TestApp::spawn().await;
     let (_, editor) = app.token_for(Role::Editor).await;
@@ -229,7 +229,7 @@ async fn non_admins_learn_they_may_not_before_anything_about_their_body() {
     send_raw(req, "x").await.problem(403);
 }
 
-#[actix_web::test]
+crate::both_backends!(null_for_a_field_that_cannot_be_null_is_422);
 async fn null_for_a_field_that_cannot_be_null_is_422() {
     let app = TestApp::spawn().await;
     let id = app.user("n@dateline.test", Role::Author).await;
@@ -245,7 +245,7 @@ async fn null_for_a_field_that_cannot_be_null_is_422() {
     assert_eq!(res.json()["errors"][0]["message"], "must not be null");
 }
 
-#[actix_web::test]
+crate::both_backends!(a_password_of_spaces_is_refused_and_long_emails_get_a_short_display_name);
 async fn a_password_of_spaces_is_refused_and_long_emails_get_a_short_display_name() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -268,7 +268,7 @@ async fn a_password_of_spaces_is_refused_and_long_emails_get_a_short_display_nam
     assert_eq!(res.ok()["display_name"].as_str().unwrap().len(), 100);
 }
 
-#[actix_web::test]
+crate::both_backends!(get_one_user_and_missing_or_malformed_ids);
 async fn get_one_user_and_missing_or_malformed_ids() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -296,7 +296,7 @@ async fn get_one_user_and_missing_or_malformed_ids() {
     .problem(404);
 }
 
-#[actix_web::test]
+crate::both_backends!(the_list_paginates_with_meta_total_and_links);
 async fn the_list_paginates_with_meta_total_and_links() {
     let app = TestApp::spawn().await;
     for n in 0..4 {
@@ -342,7 +342,7 @@ async fn the_list_paginates_with_meta_total_and_links() {
     assert_eq!(beyond["meta"]["total"], 5);
 }
 
-#[actix_web::test]
+crate::both_backends!(list_parameters_are_validated);
 async fn list_parameters_are_validated() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -368,7 +368,7 @@ async fn list_parameters_are_validated() {
     );
 }
 
-#[actix_web::test]
+crate::both_backends!(the_list_filters_by_role_and_sorts);
 async fn the_list_filters_by_role_and_sorts() {
     let app = TestApp::spawn().await;
     app.user("b-editor@dateline.test", Role::Editor).await;
@@ -399,7 +399,7 @@ async fn the_list_filters_by_role_and_sorts() {
     assert_eq!(roles, ["admin", "author", "editor", "editor"]);
 }
 
-#[actix_web::test]
+crate::both_backends!(a_role_change_applies_from_the_next_request);
 async fn a_role_change_applies_from_the_next_request() {
     let app = TestApp::spawn().await;
     let (id, token) = app.token_for(Role::Editor).await;
@@ -425,7 +425,7 @@ async fn a_role_change_applies_from_the_next_request() {
     app.get("/api/v1/users", Some(&token)).await.problem(403);
 }
 
-#[actix_web::test]
+crate::both_backends!(patch_is_partial_and_validated);
 async fn patch_is_partial_and_validated() {
     let app = TestApp::spawn().await;
     let id = app.user("p@dateline.test", Role::Author).await;
@@ -468,7 +468,7 @@ async fn patch_is_partial_and_validated() {
     assert_eq!(res.ok()["author_id"], json!(null));
 }
 
-#[actix_web::test]
+crate::both_backends!(if_match_guards_patch_and_delete);
 async fn if_match_guards_patch_and_delete() {
     let app = TestApp::spawn().await;
     let id = app.user("m@dateline.test", Role::Author).await;
@@ -512,7 +512,7 @@ async fn if_match_guards_patch_and_delete() {
     app.get(&path, Some(&admin)).await.problem(404);
 }
 
-#[actix_web::test]
+crate::both_backends!(the_last_enabled_admin_cannot_be_removed);
 async fn the_last_enabled_admin_cannot_be_removed() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
