@@ -178,7 +178,11 @@ impl Sql {
     }
 
     fn load<R: QueryableByName<Backend> + 'static>(self, conn: &mut Conn) -> QueryResult<Vec<R>> {
-        let text = conn.placeholders(&self.text);
+        let text = if conn.is_postgres() {
+            conn.placeholders(&postgres(&self.text)).into_owned()
+        } else {
+            self.text
+        };
         let mut query = diesel::sql_query(text).into_boxed::<Backend>();
         for bind in self.binds {
             query = match bind {
@@ -208,6 +212,27 @@ struct Count {
 struct Moment {
     #[diesel(sql_type = Nullable<Timestamp>)]
     t: Option<NaiveDateTime>,
+}
+
+/// Ascending and descending, NULLs first and last as SQLite orders them. PostgreSQL orders
+/// NULLs the other way round unless told, and uses an index only when told as it was built:
+/// [`postgres`] turns the comments into clauses there.
+const ASC: &str = "ASC /*NULLS FIRST*/";
+const DESC: &str = "DESC /*NULLS LAST*/";
+
+/// The ids of a search's matches, a JSON array bound after it, as a set (closed by the
+/// caller's `)`).
+const MATCHED_IDS: &str = "SELECT value FROM json_each(";
+
+/// `sql`, written for SQLite, as PostgreSQL takes it: explicit NULL order, and the JSON array
+/// of matched ids read by `json_array_elements_text`.
+fn postgres(sql: &str) -> String {
+    sql.replace("/*NULLS FIRST*/", "NULLS FIRST")
+        .replace("/*NULLS LAST*/", "NULLS LAST")
+        .replace(
+            "SELECT value FROM json_each(?)",
+            "SELECT value::bigint FROM json_array_elements_text(CAST(? AS json))",
+        )
 }
 
 /// One ORDER BY term.
@@ -321,7 +346,7 @@ fn linked(conn: &mut Conn, q: &ListQuery) -> QueryResult<Option<Vec<Linked>>> {
 }
 
 fn listed_count(conn: &mut Conn, table: &'static str, id: i64) -> QueryResult<i64> {
-    let mut s = Sql::new("SELECT listed_count AS n FROM ");
+    let mut s = Sql::new("SELECT CAST(listed_count AS BIGINT) AS n FROM ");
     s.sql(table).sql(" WHERE id = ").bind(Bind::Int(id));
     Ok(s.load::<Count>(conn)?.first().map_or(0, |c| c.n))
 }
@@ -483,7 +508,7 @@ fn visibility(q: &ListQuery, w: &mut Sql) {
         StatusFilter::Scheduled => w
             .sql("a.status = 'scheduled' AND a.published_at > ")
             .bind(Bind::Time(now)),
-        StatusFilter::Any => w.sql("1"),
+        StatusFilter::Any => w.sql("TRUE"),
     };
     match q.scope {
         Scope::All => {}
@@ -533,7 +558,8 @@ fn article_plan(q: &ListQuery, links: &[Linked], keys: &[SortKey], matched: Opti
             .bind(Bind::Text(dateline.clone()));
     }
     if let Some(ids) = matched {
-        w.sql(" AND a.id IN (SELECT value FROM json_each(")
+        w.sql(" AND a.id IN (")
+            .sql(MATCHED_IDS)
             .bind(Bind::Text(ids.to_owned()))
             .sql("))");
     }
@@ -589,18 +615,23 @@ fn order_by(keys: &[Key], backwards: bool) -> String {
         .iter()
         .map(|k| {
             let desc = k.descending != backwards;
-            format!("{} {}", k.expr, if desc { "DESC" } else { "ASC" })
+            format!("{} {}", k.expr, if desc { DESC } else { ASC })
         })
         .collect();
     format!(" ORDER BY {}", terms.join(", "))
 }
 
-/// The bound value of a cursor's key.
-fn bind_of(value: &KeyValue) -> Bind {
-    match value {
+/// The bound value of a cursor's value for `key`: a time for the time columns (every
+/// `…_at`; PostgreSQL compares a timestamp with a timestamp only), `None` when the cursor's
+/// value is not one.
+fn bind_of(key: &Key, value: &KeyValue) -> Option<Bind> {
+    Some(match value {
         KeyValue::Null => Bind::Null,
+        KeyValue::Text(t) if key.expr.ends_with("_at") => Bind::Time(
+            chrono::NaiveDateTime::parse_from_str(t, crate::db::paging::TIME_FORMAT).ok()?,
+        ),
         KeyValue::Text(t) => Bind::Text(t.clone()),
-    }
+    })
 }
 
 /// The keyset condition "strictly after `values` (the id last) in the order of `keys`", or
@@ -655,7 +686,7 @@ fn keyset(keys: &[Key], values: &[Bind], backwards: bool) -> Sql {
             (false, Bind::Null) => s.sql(k.expr).sql(" IS NOT NULL"),
             (false, v) => s.sql(k.expr).sql(" > ").bind(v.clone()),
             // Descending, NULLs last: nothing comes after NULL but NULL.
-            (true, Bind::Null) => s.sql("0"),
+            (true, Bind::Null) => s.sql("FALSE"),
             (true, v) if k.nullable => s
                 .sql("(")
                 .sql(k.expr)
@@ -932,11 +963,16 @@ fn page_sql(plan: &Plan, window: &Window) -> Option<(Sql, bool)> {
             (false, p.offset())
         }
         Window::Cursor { cursor, .. } => {
-            let mut values: Vec<Bind> = cursor.keys.iter().map(bind_of).collect();
-            values.push(Bind::Int(cursor.id));
-            if values.len() != plan.keys.len() {
+            if cursor.keys.len() + 1 != plan.keys.len() {
                 return None;
             }
+            let mut values = cursor
+                .keys
+                .iter()
+                .zip(&plan.keys)
+                .map(|(value, key)| bind_of(key, value))
+                .collect::<Option<Vec<Bind>>>()?;
+            values.push(Bind::Int(cursor.id));
             let after = keyset(&plan.keys, &values, !cursor.forward);
             s.append(&plan.scan(Some(&after)));
             (!cursor.forward, 0)
@@ -1033,7 +1069,7 @@ fn count_all(conn: &mut Conn, plan: &Plan, limit: Option<i64>) -> QueryResult<i6
     if let Some(limit) = limit {
         s.sql(" LIMIT ").bind(Bind::Int(limit));
     }
-    s.sql(")");
+    s.sql(") AS counted");
     Ok(s.load::<Count>(conn)?.first().map_or(0, |c| c.n))
 }
 
@@ -1045,7 +1081,8 @@ fn moment(conn: &mut Conn, plan: &Plan, offset: i64, oldest: bool) -> QueryResul
         .append(&plan.scan(None))
         .sql(" ORDER BY ")
         .sql(plan.time)
-        .sql(if oldest { " ASC" } else { " DESC" })
+        .sql(" ")
+        .sql(if oldest { ASC } else { DESC })
         .sql(" LIMIT 1 OFFSET ")
         .bind(Bind::Int(offset));
     Ok(s.load::<Moment>(conn)?
@@ -1210,7 +1247,7 @@ mod tests {
         );
         assert_eq!(
             s.text,
-            "(((0) OR (a.published_at IS NULL AND a.title > ?) OR \
+            "(((FALSE) OR (a.published_at IS NULL AND a.title > ?) OR \
              (a.published_at IS NULL AND a.title = ? AND a.id < ?)))"
         );
         let s = keyset(

@@ -26,14 +26,11 @@ pub fn list(
     sort: &[SortKey],
     page: Page,
 ) -> QueryResult<(Vec<AuthorRow>, i64)> {
+    let postgres = conn.is_postgres();
     let filtered = || {
         let mut query = authors::table.into_boxed();
         if let Some(q) = q {
-            query = query.filter(
-                authors::name
-                    .like(crate::db::contains_pattern(q))
-                    .escape('\\'),
-            );
+            query = query.filter(crate::db::contains(postgres, &["authors.name"], q));
         }
         query
     };

@@ -497,6 +497,36 @@ where
     })
 }
 
+/// The condition "one of `columns` contains `text`", ignoring ASCII case as SQLite's `LIKE`
+/// does; on PostgreSQL `ILIKE` over the bytes (`COLLATE "C"`: its case-insensitive collation
+/// refuses `LIKE`, and folding ASCII only is SQLite's answer). `columns` are SQL names.
+pub fn contains<QS: 'static>(
+    postgres: bool,
+    columns: &[&str],
+    text: &str,
+) -> Box<dyn diesel::BoxableExpression<QS, Backend, SqlType = diesel::sql_types::Bool>> {
+    use diesel::BoolExpressionMethods;
+    use diesel::sql_types::{Bool, Text};
+    let operator = if postgres {
+        " COLLATE \"C\" ILIKE "
+    } else {
+        " LIKE "
+    };
+    let pattern = contains_pattern(text);
+    let one = |column: &str| -> Box<dyn diesel::BoxableExpression<QS, Backend, SqlType = Bool>> {
+        Box::new(
+            diesel::dsl::sql::<Bool>(&format!("{column}{operator}"))
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\'"),
+        )
+    };
+    let mut all = columns.iter().map(|c| one(c));
+    let first = all
+        .next()
+        .unwrap_or_else(|| Box::new(diesel::dsl::sql::<Bool>("FALSE")));
+    all.fold(first, |either, next| Box::new(either.or(next)))
+}
+
 /// A `LIKE` pattern (with `\` as the escape) matching values that contain `text`.
 pub fn contains_pattern(text: &str) -> String {
     let text: String = text.chars().filter(|c| !c.is_control()).collect();

@@ -34,17 +34,15 @@ pub fn list(
     sort: &[SortKey],
     page: Page,
 ) -> QueryResult<(Vec<ImageRow>, i64)> {
+    let postgres = conn.is_postgres();
     let filtered = || {
         let mut query = images::table.into_boxed();
         if let Some(q) = q {
-            let pattern = crate::db::contains_pattern(q);
-            query = query.filter(
-                images::alt
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(images::caption.like(pattern.clone()).escape('\\'))
-                    .or(images::credit.like(pattern).escape('\\')),
-            );
+            query = query.filter(crate::db::contains(
+                postgres,
+                &["images.alt", "images.caption", "images.credit"],
+                q,
+            ));
         }
         query
     };

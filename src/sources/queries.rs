@@ -27,14 +27,11 @@ pub fn list(
     sort: &[SortKey],
     page: Page,
 ) -> QueryResult<(Vec<SourceRow>, i64)> {
+    let postgres = conn.is_postgres();
     let filtered = || {
         let mut query = sources::table.into_boxed();
         if let Some(q) = q {
-            query = query.filter(
-                sources::name
-                    .like(crate::db::contains_pattern(q))
-                    .escape('\\'),
-            );
+            query = query.filter(crate::db::contains(postgres, &["sources.name"], q));
         }
         if let Some(kind) = kind {
             query = query.filter(sources::kind.eq(kind.to_owned()));

@@ -19,10 +19,11 @@ pub fn list(
     sort: &[SortKey],
     page: Page,
 ) -> QueryResult<(Vec<TagRow>, i64)> {
+    let postgres = conn.is_postgres();
     let filtered = || {
         let mut query = tags::table.into_boxed();
         if let Some(q) = q {
-            query = query.filter(tags::name.like(crate::db::contains_pattern(q)).escape('\\'));
+            query = query.filter(crate::db::contains(postgres, &["tags.name"], q));
         }
         query
     };

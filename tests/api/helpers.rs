@@ -192,8 +192,12 @@ impl TestDatabase {
 
     /// The database's URL: the server's, with this database's name.
     pub fn url(&self) -> String {
-        let (server, _) = self.server.rsplit_once('/').unwrap_or((&self.server, ""));
-        format!("{server}/{}", self.name)
+        let (address, options) = self.server.split_once('?').unwrap_or((&self.server, ""));
+        let (server, _) = address.rsplit_once('/').unwrap_or((address, ""));
+        match options {
+            "" => format!("{server}/{}", self.name),
+            options => format!("{server}/{}?{options}", self.name),
+        }
     }
 }
 
