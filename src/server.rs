@@ -70,8 +70,15 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
 /// until then the response cache stands aside, so no reader ever gets a stale answer).
 async fn watch_the_clock(db: Db) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(1));
+    let mut ticks: u64 = 0;
     loop {
         tick.tick().await;
+        ticks += 1;
+        if ticks.is_multiple_of(600)
+            && let Err(e) = db.prune_throttle().await
+        {
+            tracing::warn!(error = %e, "cannot prune the shared throttle");
+        }
         if db.generation().is_due(chrono::Utc::now().timestamp())
             && let Err(e) = db.refresh_generation().await
         {

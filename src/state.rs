@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_web::web;
 
-use crate::auth::throttle::SlidingWindow;
+use crate::auth::throttle::Throttle;
 use crate::auth::tokens::{self, TokenKeys};
 use crate::config::Config;
 use crate::db::{self, Db};
@@ -23,9 +23,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub keys: Arc<TokenKeys>,
-    pub login_throttle: Arc<SlidingWindow>,
+    pub login_throttle: Arc<Throttle>,
     /// Comments per client address per hour.
-    pub comment_throttle: Arc<SlidingWindow>,
+    pub comment_throttle: Arc<Throttle>,
     /// Statements run so far by the database's connections (readers and the writer).
     pub statements: db::StatementCounter,
     /// Uploaded images and their renditions.
@@ -99,22 +99,28 @@ impl AppState {
         search.remember(config.response_cache_bytes > 0);
         let indexer = search.clone();
         db.after_commit(Box::new(move || indexer.notify()));
-        let cache = web::Data::new(ResponseCache::new(
-            config.response_cache_bytes,
-            db.generation().clone(),
+        let cache = web::Data::new(ResponseCache::over(config.response_cache_bytes, &db));
+        let login_throttle = Arc::new(Throttle::new(
+            LOGIN_FAILURES_ALLOWED,
+            LOGIN_WINDOW,
+            &db,
+            "login",
+        ));
+        let comment_throttle = Arc::new(Throttle::new(
+            comments_per_hour,
+            Duration::from_secs(3600),
+            &db,
+            "comment",
         ));
         Ok(Self {
+            login_throttle,
+            comment_throttle,
             search,
             cache,
             media: Arc::new(Media::new(Box::new(store))),
             keys: Arc::new(TokenKeys::new(&secret)),
             config: Arc::new(config),
             db,
-            login_throttle: Arc::new(SlidingWindow::new(LOGIN_FAILURES_ALLOWED, LOGIN_WINDOW)),
-            comment_throttle: Arc::new(SlidingWindow::new(
-                comments_per_hour,
-                Duration::from_secs(3600),
-            )),
             statements,
         })
     }

@@ -82,6 +82,7 @@ pub async fn login(
     if let Err(retry_after) = state
         .login_throttle
         .try_acquire(&[&account_key, &client_key])
+        .await?
     {
         return Err(AppError::TooManyRequests {
             detail: format!("Too many failed logins; try again in {retry_after} seconds."),
@@ -112,16 +113,16 @@ pub async fn login(
         Ok(verified) => verified,
         Err(e) => {
             // Not checked (the database or the password gate was busy): not a failed login.
-            state.login_throttle.release(&account_key);
-            state.login_throttle.release(&client_key);
+            state.login_throttle.release(&account_key).await;
+            state.login_throttle.release(&client_key).await;
             return Err(e);
         }
     };
     let Some(user) = verified else {
         return Err(wrong_credentials());
     };
-    state.login_throttle.clear(&account_key);
-    state.login_throttle.release(&client_key);
+    state.login_throttle.clear(&account_key).await;
+    state.login_throttle.release(&client_key).await;
 
     let role: Role = user.role.parse().map_err(AppError::internal)?;
     let refresh_token = tokens::new_refresh_token()?;

@@ -113,9 +113,19 @@ pub fn rotate(
     if revoked_at.is_some() || expires_at <= now || user.disabled {
         return Ok(Refresh::Invalid);
     }
-    diesel::update(refresh_tokens::table.find(old_hash))
-        .set(refresh_tokens::used_at.eq(now))
-        .execute(conn)?;
+    // Used up only if still unused: with several nodes, the one that loses a race for the
+    // same token finds it used (writes also take turns, see `db::write_transaction`).
+    let taken = diesel::update(
+        refresh_tokens::table
+            .find(old_hash)
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(now))
+    .execute(conn)?;
+    if taken == 0 {
+        end_session(conn, session_id, now)?;
+        return Ok(Refresh::Reused);
+    }
     add_refresh_token(conn, session_id, new_hash, now)?;
     diesel::update(sessions::table.find(session_id))
         .set(sessions::expires_at.eq(now + Duration::days(SESSION_TTL_DAYS)))

@@ -1,9 +1,15 @@
-//! Counting events in a sliding window, in memory: login attempts per account and per client
-//! address, and comments per client address.
+//! Counting events in a sliding window: login attempts per account and per client address,
+//! and comments per client address. In memory for one node ([`SlidingWindow`]); in
+//! PostgreSQL's `throttle_hits` when several nodes share the database ([`Throttle`]), so that
+//! the allowance is counted across all of them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use diesel::Connection;
+
+use crate::error::AppError;
 
 /// At most `limit` events per key within `window`.
 #[derive(Debug)]
@@ -117,6 +123,163 @@ impl SlidingWindow {
         while queue.len() > limit {
             queue.pop_front();
         }
+    }
+}
+
+/// A throttle as requests use it: in this process on SQLite (one node), in PostgreSQL when
+/// the database is shared by several nodes.
+pub struct Throttle {
+    local: SlidingWindow,
+    /// The database and this throttle's name in `throttle_hits`, on PostgreSQL.
+    shared: Option<(crate::db::Db, &'static str)>,
+    limit: usize,
+    window: Duration,
+}
+
+impl Throttle {
+    /// At most `limit` events per key within `window`; counted in `db` under `bucket` when
+    /// `db` is PostgreSQL.
+    pub fn new(limit: usize, window: Duration, db: &crate::db::Db, bucket: &'static str) -> Self {
+        Self {
+            local: SlidingWindow::new(limit, window),
+            shared: db.is_postgres().then(|| (db.clone(), bucket)),
+            limit,
+            window,
+        }
+    }
+
+    /// See [`SlidingWindow::try_acquire`]: `Ok(Err(seconds))` when an allowance is used up.
+    pub async fn try_acquire(&self, keys: &[&str]) -> Result<Result<(), u64>, AppError> {
+        let Some((db, bucket)) = &self.shared else {
+            return Ok(self.local.try_acquire(keys));
+        };
+        let (bucket, limit, window) = (*bucket, self.limit, self.window);
+        let mut keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        // Locks in one order: two requests sharing keys never wait on each other in a cycle.
+        keys.sort();
+        keys.dedup();
+        crate::db::read(db, move |conn| {
+            Ok(conn.transaction(|conn| shared::try_acquire(conn, bucket, &keys, limit, window))?)
+        })
+        .await
+    }
+
+    /// See [`SlidingWindow::release`]. A failure is logged: at worst one attempt counts.
+    pub async fn release(&self, key: &str) {
+        self.forget(key, false).await;
+    }
+
+    /// See [`SlidingWindow::clear`].
+    pub async fn clear(&self, key: &str) {
+        self.forget(key, true).await;
+    }
+
+    async fn forget(&self, key: &str, all: bool) {
+        let Some((db, bucket)) = &self.shared else {
+            if all {
+                self.local.clear(key);
+            } else {
+                self.local.release(key);
+            }
+            return;
+        };
+        let (bucket, key) = (*bucket, key.to_owned());
+        let done =
+            crate::db::read(db, move |conn| Ok(shared::forget(conn, bucket, &key, all)?)).await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, bucket, "cannot take back a throttle event");
+        }
+    }
+}
+
+/// The throttle's SQL on PostgreSQL, in the UNLOGGED `throttle_hits` (a crash forgets recent
+/// attempts, which only lifts a rate limit early). Times are the database's, one clock for all
+/// nodes.
+mod shared {
+    use std::time::Duration;
+
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Double, Nullable, Text};
+
+    use crate::db::Conn;
+
+    #[derive(QueryableByName)]
+    struct Wait {
+        #[diesel(sql_type = Nullable<Double>)]
+        seconds: Option<f64>,
+    }
+
+    fn interval(window: Duration) -> String {
+        format!("{} milliseconds", window.as_millis())
+    }
+
+    /// In the caller's transaction: locks each key (a transaction-scoped advisory lock on its
+    /// hash), and records an event for each if none has used up its allowance.
+    pub(super) fn try_acquire(
+        conn: &mut Conn,
+        bucket: &str,
+        keys: &[String],
+        limit: usize,
+        window: Duration,
+    ) -> QueryResult<Result<(), u64>> {
+        let mut wait: Option<u64> = None;
+        for key in keys {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))")
+                .bind::<Text, _>(bucket)
+                .bind::<Text, _>(key)
+                .execute(conn)?;
+            diesel::sql_query(format!(
+                "DELETE FROM throttle_hits WHERE bucket = $1 AND key = $2 \
+                 AND at <= now() - interval '{}'",
+                interval(window)
+            ))
+            .bind::<Text, _>(bucket)
+            .bind::<Text, _>(key)
+            .execute(conn)?;
+            // The wait: until the `limit`-th newest event leaves the window.
+            let found: Option<Wait> = diesel::sql_query(format!(
+                "SELECT EXTRACT(EPOCH FROM (at + interval '{}' - now()))::float8 AS seconds \
+                 FROM throttle_hits WHERE bucket = $1 AND key = $2 \
+                 ORDER BY at DESC LIMIT 1 OFFSET $3",
+                interval(window)
+            ))
+            .bind::<Text, _>(bucket)
+            .bind::<Text, _>(key)
+            .bind::<BigInt, _>(i64::try_from(limit.saturating_sub(1)).unwrap_or(i64::MAX))
+            .get_result(conn)
+            .optional()?;
+            if let Some(seconds) = found.and_then(|w| w.seconds) {
+                let w = seconds.ceil().max(1.0) as u64;
+                wait = wait.max(Some(w));
+            }
+        }
+        if let Some(w) = wait {
+            return Ok(Err(w));
+        }
+        for key in keys {
+            diesel::sql_query(
+                "INSERT INTO throttle_hits (bucket, key, at) VALUES ($1, $2, clock_timestamp())",
+            )
+            .bind::<Text, _>(bucket)
+            .bind::<Text, _>(key)
+            .execute(conn)?;
+        }
+        Ok(Ok(()))
+    }
+
+    /// Takes back the newest event of `key`, or (`all`) every one.
+    pub(super) fn forget(conn: &mut Conn, bucket: &str, key: &str, all: bool) -> QueryResult<()> {
+        let sql = if all {
+            "DELETE FROM throttle_hits WHERE bucket = $1 AND key = $2"
+        } else {
+            "DELETE FROM throttle_hits WHERE ctid = (SELECT ctid FROM throttle_hits \
+             WHERE bucket = $1 AND key = $2 ORDER BY at DESC LIMIT 1)"
+        };
+        diesel::sql_query(sql)
+            .bind::<Text, _>(bucket)
+            .bind::<Text, _>(key)
+            .execute(conn)?;
+        Ok(())
     }
 }
 

@@ -49,7 +49,7 @@ pub async fn post(
     // slot back. Staff are not limited.
     let throttle_key = staff.is_none().then(|| format!("comment:{client}"));
     if let Some(k) = &throttle_key
-        && let Err(retry_after) = state.comment_throttle.try_acquire(&[k])
+        && let Err(retry_after) = state.comment_throttle.try_acquire(&[k]).await?
     {
         return Err(AppError::TooManyRequests {
             detail: format!(
@@ -83,7 +83,7 @@ pub async fn post(
         Err(err) => {
             // A mistake in the form gives the slot back; refusals (closed, repeats) count.
             if let (Some(k), AppError::Validation { .. }) = (&throttle_key, &err) {
-                state.comment_throttle.release(k);
+                state.comment_throttle.release(k).await;
             }
             Err(err)
         }

@@ -8,9 +8,10 @@
 //! [`crate::db::Db::refresh_generation`] has moved the number on, [`Generation::current`] answers `None`,
 //! "unknown", so nothing is served from or stored in a cache in between.
 //!
-//! The number lives in this process; several processes sharing one database would each keep
-//! their own and learn of the others' writes from the database (the next step, with
-//! PostgreSQL).
+//! The number lives in this process. Several processes sharing one PostgreSQL database each
+//! keep their own and learn of the others' writes from the database: every write batch moves
+//! `content_generation` on in its transaction, and a node compares it with the value it saw
+//! last before it answers from its cache (`Db::sync_shared_generation`).
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
@@ -30,6 +31,8 @@ pub struct Generation {
     value: AtomicU64,
     /// Unix seconds of the next scheduled article to fall due, or [`NEVER`].
     next_due: AtomicI64,
+    /// The shared generation last seen in PostgreSQL (see `Db::sync_shared_generation`).
+    shared: AtomicI64,
 }
 
 impl Default for Generation {
@@ -38,6 +41,7 @@ impl Default for Generation {
             value: AtomicU64::new(1),
             // Unknown until the first refresh: treat as due now.
             next_due: AtomicI64::new(i64::MIN),
+            shared: AtomicI64::new(i64::MIN),
         }
     }
 }
@@ -61,6 +65,12 @@ impl Generation {
         self.value.fetch_add(1, Ordering::AcqRel);
         self.next_due.store(next, Ordering::Release);
         Ok(())
+    }
+
+    /// Notes the shared generation `value` read from PostgreSQL; whether it is new to this
+    /// node (then the caller moves this generation on).
+    pub fn seen_shared(&self, value: i64) -> bool {
+        self.shared.swap(value, Ordering::AcqRel) != value
     }
 
     /// Moves the generation on: something derived from the database changed (the search

@@ -257,6 +257,7 @@ pub struct Db {
     generation: Arc<Generation>,
     /// Run after every committed write (wakes the search indexer).
     after_commit: Arc<OnceLock<AfterCommit>>,
+    postgres: bool,
 }
 
 /// What runs after every committed write.
@@ -296,11 +297,17 @@ impl Db {
             .spawn(move || writer.run(&queue))
             .map_err(|e| SetupError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
+            postgres: matches!(location, Location::Postgres(_)),
             pool: open_counted_pool(&location, readers, counter)?,
             writes,
             generation,
             after_commit,
         })
+    }
+
+    /// Whether the database is PostgreSQL (shared by any number of nodes).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
     }
 
     /// Sets what runs after every committed write (once; later calls are ignored).
@@ -311,6 +318,32 @@ impl Db {
     /// What the public API shows is at this generation (see [`Generation`]).
     pub fn generation(&self) -> &Arc<Generation> {
         &self.generation
+    }
+
+    /// On PostgreSQL, learns whether another node wrote since this one last looked (the
+    /// shared generation moved on), and if so moves this node's generation on: called before
+    /// any answer is taken from the response cache, so no node serves what another changed.
+    pub async fn sync_shared_generation(&self) -> Result<(), AppError> {
+        if !self.postgres {
+            return Ok(());
+        }
+        let generation = self.generation.clone();
+        read(self, move |conn| {
+            let value = postgres::shared_generation(conn)?;
+            if generation.seen_shared(value) {
+                generation.changed(conn, now())?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// On PostgreSQL, forgets throttle events older than any window.
+    pub async fn prune_throttle(&self) -> Result<(), AppError> {
+        if !self.postgres {
+            return Ok(());
+        }
+        read(self, |conn| Ok(postgres::prune_throttle(conn).map(|_| ())?)).await
     }
 
     /// Learns the generation's next due moment, and moves it on, if the clock passed it.
@@ -364,6 +397,7 @@ impl Writer {
         // `BEGIN IMMEDIATE` takes SQLite's write lock up front, so a writer from another
         // process queues on `busy_timeout` instead of failing halfway when a read transaction
         // tries to upgrade.
+        let mut shared = None;
         let outcome = write_transaction(&mut conn, |conn| {
             for job in jobs {
                 let (answer, panicked) = job(conn);
@@ -381,8 +415,15 @@ impl Writer {
                     return Err(AppError::internal("the batch's transaction ended early"));
                 }
             }
+            // Other nodes learn of the batch from the shared generation, moved on with it.
+            if conn.is_postgres() {
+                shared = Some(postgres::bump_generation(conn)?);
+            }
             Ok(())
         });
+        if let (Ok(()), Some(value)) = (&outcome, shared) {
+            self.generation.seen_shared(value);
+        }
         if outcome.is_ok()
             && let Err(e) = self.generation.changed(&mut conn, now())
         {

@@ -30,6 +30,40 @@ pub(super) fn take_write_lock(conn: &mut PgConnection) -> diesel::QueryResult<()
     conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
 }
 
+#[derive(diesel::QueryableByName)]
+struct SharedGeneration {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    generation: i64,
+}
+
+/// Moves the shared content generation on, in the batch's transaction: every node learns
+/// from it that what the API shows may have changed. Returns the new value.
+pub(super) fn bump_generation(conn: &mut super::Conn) -> diesel::QueryResult<i64> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(
+        "UPDATE content_generation SET generation = generation + 1 WHERE id = 1 \
+         RETURNING generation",
+    )
+    .get_result::<SharedGeneration>(conn)
+    .map(|g| g.generation)
+}
+
+/// The shared content generation as committed now.
+pub(super) fn shared_generation(conn: &mut super::Conn) -> diesel::QueryResult<i64> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT generation FROM content_generation WHERE id = 1")
+        .get_result::<SharedGeneration>(conn)
+        .map(|g| g.generation)
+}
+
+/// Forgets throttle events older than any window (a key never tried again keeps its rows
+/// otherwise).
+pub(super) fn prune_throttle(conn: &mut super::Conn) -> diesel::QueryResult<usize> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("DELETE FROM throttle_hits WHERE at < now() - interval '2 hours'")
+        .execute(conn)
+}
+
 /// Applies every pending migration under `migrations/postgres`, holding an advisory lock so
 /// that nodes starting together take turns; returns the versions applied.
 pub(super) fn migrate(url: &str) -> Result<Vec<String>, SetupError> {

@@ -74,6 +74,9 @@ pub struct ResponseCache {
     entries: Mutex<Entries>,
     budget: usize,
     generation: Arc<Generation>,
+    /// The shared database, on PostgreSQL: asked before every answer whether another node
+    /// wrote (see `Db::sync_shared_generation`).
+    shared: Option<crate::db::Db>,
     /// The answers being made now, by key, with the generation each is made at: a request
     /// that misses while the same answer is being made at its generation or a later one waits
     /// for it rather than making it again (after a write, every reader of a popular page
@@ -119,12 +122,22 @@ impl Drop for Making {
 }
 
 impl ResponseCache {
-    /// A cache of at most `budget` bytes (0: keeps nothing) over `generation`.
+    /// A cache of at most `budget` bytes (0: keeps nothing) over `db`'s generation.
+    pub fn over(budget: usize, db: &crate::db::Db) -> Self {
+        Self {
+            shared: db.is_postgres().then(|| db.clone()),
+            ..Self::new(budget, db.generation().clone())
+        }
+    }
+
+    /// A cache of at most `budget` bytes (0: keeps nothing) over `generation`, in this
+    /// process only.
     pub fn new(budget: usize, generation: Arc<Generation>) -> Self {
         Self {
             entries: Mutex::new(Entries::default()),
             budget,
             generation,
+            shared: None,
             making: Mutex::new(HashMap::new()),
         }
     }
@@ -270,6 +283,13 @@ pub async fn response_cache(
     let Some(cache) = cache.filter(|c| c.budget > 0 && cacheable_request(&req)) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if let Some(db) = &cache.shared
+        && let Err(e) = db.sync_shared_generation().await
+    {
+        // Whether another node wrote is unknown: answer without the cache.
+        tracing::warn!(error = %e, "cannot read the shared content generation");
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let Some(generation) = cache.generation.current(chrono::Utc::now().timestamp()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

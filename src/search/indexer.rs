@@ -33,7 +33,7 @@ const BATCH: i64 = 1000;
 /// Rows read per query during a rebuild.
 const REBUILD_BATCH: i64 = 1000;
 /// A backlog of more changes than this is rebuilt rather than replayed.
-const REBUILD_BACKLOG: i64 = 100_000;
+pub(super) const REBUILD_BACKLOG: i64 = 100_000;
 /// The least time between two rounds that commit. A commit makes a segment and syncs it, and
 /// every segment costs searches and merges: under a stream of writes, the changes that arrive
 /// meanwhile go into the next commit together. After a quiet spell a change is applied at

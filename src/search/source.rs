@@ -57,7 +57,19 @@ const FORGET_CHUNK: i64 = 5_000;
 /// Forgets the changes up to `seq`, which the index has committed, a few thousand rows per
 /// statement: each statement is a write, and the request writers wait while it runs (after
 /// a rebuild the log may hold a million rows).
+///
+/// On PostgreSQL several nodes read the log, each for its own index: a node forgets only what
+/// every other node either has applied or would not read anyway (it rebuilds once it is more
+/// than [`super::indexer::REBUILD_BACKLOG`] changes behind).
 pub fn forget_changes_through(conn: &mut Conn, seq: i64) -> QueryResult<usize> {
+    let seq = if conn.is_postgres() {
+        seq.min(last_change(conn)? - super::indexer::REBUILD_BACKLOG)
+    } else {
+        seq
+    };
+    if seq <= 0 {
+        return Ok(0);
+    }
     let mut forgotten = 0;
     loop {
         let sql = "DELETE FROM search_changes WHERE seq IN \

@@ -323,6 +323,12 @@ impl TestApp {
         self.state.statements.get()
     }
 
+    /// The statements an answer from the response cache costs: none on SQLite; on
+    /// PostgreSQL one, the look at the shared content generation (did another node write?).
+    pub fn cache_check(&self) -> u64 {
+        u64::from(self.state.db.is_postgres())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
