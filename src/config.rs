@@ -80,6 +80,9 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     /// `DATELINE_MEDIA_DIR`: where uploaded images and renditions live.
     pub media_dir: PathBuf,
+    /// `DATELINE_MEDIA_STORE`: an S3-compatible bucket (`s3://bucket/prefix`) that holds
+    /// images instead of `media_dir`, shared by every node.
+    pub media_store: Option<String>,
     /// `DATELINE_SEARCH_DIR`: the full-text search index, rebuilt from the database whenever
     /// it is missing (default: `search` beside the database).
     pub search_dir: PathBuf,
@@ -108,6 +111,7 @@ impl fmt::Debug for Config {
                 &self.jwt_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("media_dir", &self.media_dir)
+            .field("media_store", &self.media_store)
             .field("search_dir", &self.search_dir)
             .field("admin", &self.admin)
             .field("comments_per_hour", &self.comments_per_hour)
@@ -205,6 +209,18 @@ impl Config {
                      {MIN_JWT_SECRET_BYTES} bytes so tokens cannot be forged by guessing it \
                      (make one with `openssl rand -hex 32`, or unset it to have one generated)",
                 secret.len()
+            ));
+        }
+
+        let media_store = get("DATELINE_MEDIA_STORE");
+        if let Some(store) = &media_store
+            && !store
+                .strip_prefix("s3://")
+                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        {
+            problems.push(format!(
+                "DATELINE_MEDIA_STORE: `{store}` is not an S3 bucket URL such as \
+                 s3://newsroom-media/images (endpoint and credentials come from AWS_*)"
             ));
         }
 
@@ -338,6 +354,7 @@ impl Config {
             public_url,
             jwt_secret,
             media_dir,
+            media_store,
             search_dir,
             admin,
             comments_per_hour,

@@ -28,7 +28,11 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     state.search.start()?;
     tracing::info!(
         database = %state.config.database,
-        media = %state.config.media_dir.display(),
+        media = %state
+            .config
+            .media_store
+            .clone()
+            .unwrap_or_else(|| state.config.media_dir.display().to_string()),
         search_index = %state.config.search_dir.display(),
         "opened the newsroom's data"
     );

@@ -14,7 +14,8 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::http::cache::ResponseCache;
 use crate::images::Media;
-use crate::images::storage::LocalStore;
+use crate::images::s3::S3Store;
+use crate::images::storage::{LocalStore, MediaStore};
 
 /// What every request handler may reach: configuration, the database, the signing keys and
 /// the login throttle. Cheap to clone; shared by all workers.
@@ -54,7 +55,7 @@ pub enum StartError {
     },
     #[error("search index: {0}")]
     Search(#[from] crate::search::SearchError),
-    #[error("media folder {path}: {source}")]
+    #[error("media store {path}: {source}")]
     Media {
         path: String,
         source: std::io::Error,
@@ -81,10 +82,23 @@ impl AppState {
             tracing::info!(migrations = ?applied, "database migrated");
         }
         let secret = tokens::load_or_create_secret(&config)?;
-        let store = LocalStore::new(&config.media_dir).map_err(|source| StartError::Media {
-            path: config.media_dir.display().to_string(),
-            source,
-        })?;
+        let store: Box<dyn MediaStore> = match &config.media_store {
+            Some(url) => {
+                let store = S3Store::from_url(url)
+                    .and_then(|s| s.check().map(|()| s))
+                    .map_err(|source| StartError::Media {
+                        path: url.clone(),
+                        source,
+                    })?;
+                Box::new(store)
+            }
+            None => Box::new(LocalStore::new(&config.media_dir).map_err(|source| {
+                StartError::Media {
+                    path: config.media_dir.display().to_string(),
+                    source,
+                }
+            })?),
+        };
         let comments_per_hour = usize::try_from(config.comments_per_hour).unwrap_or(usize::MAX);
         // The indexer reads through connections of its own: the request pool's statement
         // counter must not see its background work.
@@ -117,7 +131,7 @@ impl AppState {
             comment_throttle,
             search,
             cache,
-            media: Arc::new(Media::new(Box::new(store))),
+            media: Arc::new(Media::new(store)),
             keys: Arc::new(TokenKeys::new(&secret)),
             config: Arc::new(config),
             db,

@@ -7,6 +7,7 @@ pub mod handlers;
 pub mod models;
 pub mod process;
 pub mod queries;
+pub mod s3;
 pub mod serve;
 pub mod service;
 pub mod storage;

@@ -31,6 +31,8 @@ pub trait MediaStore: Send + Sync + 'static {
     }
     /// Removes `key`; removing a missing key is not an error.
     fn delete(&self, key: &str) -> io::Result<()>;
+    /// Every stored key, sorted (for copying a store, and for checks).
+    fn keys(&self) -> io::Result<Vec<String>>;
 }
 
 /// Files under a folder (`DATELINE_MEDIA_DIR`).
@@ -107,6 +109,28 @@ impl MediaStore for LocalStore {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+
+    fn keys(&self) -> io::Result<Vec<String>> {
+        fn walk(root: &Path, dir: &Path, keys: &mut Vec<String>) -> io::Result<()> {
+            for entry in fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    walk(root, &path, keys)?;
+                } else if let Ok(relative) = path.strip_prefix(root)
+                    && let Some(key) = relative.to_str()
+                    // Half-written files of an interrupted `put`.
+                    && !key.rsplit('/').next().unwrap_or(key).starts_with(".tmp-")
+                {
+                    keys.push(key.replace(std::path::MAIN_SEPARATOR, "/"));
+                }
+            }
+            Ok(())
+        }
+        let mut keys = Vec::new();
+        walk(&self.root, &self.root, &mut keys)?;
+        keys.sort();
+        Ok(keys)
     }
 }
 

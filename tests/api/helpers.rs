@@ -244,6 +244,19 @@ impl TestApp {
             .map(|server| std::sync::Arc::new(TestDatabase::create(&server)));
         if let Some(database) = &database {
             config.database = Location::Postgres(database.url());
+            // Several nodes keep images in an object store: with `DATELINE_TEST_S3_URL` (a
+            // bucket on an S3-compatible server, endpoint and keys in `AWS_*`), the
+            // PostgreSQL run keeps them there, under a prefix of its own.
+            if let Some(bucket) = std::env::var("DATELINE_TEST_S3_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+            {
+                config.media_store = Some(format!(
+                    "{}/{}",
+                    bucket.trim_end_matches('/'),
+                    database.name
+                ));
+            }
         }
         adjust(&mut config);
         Self::spawn_in(dir, config, listener, database).await

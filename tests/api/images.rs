@@ -313,33 +313,22 @@ async fn location_and_camera_metadata_never_reach_the_store_or_the_reader() {
         decoder.orientation().unwrap(),
         image::metadata::Orientation::Rotate90
     );
-    // And what is on disk is what is served.
-    let stored: Vec<std::path::PathBuf> = walk(&app.state.config.media_dir);
+    // And what is stored (in the folder or the bucket) is what is served.
+    let stored = stored_keys(&app);
     assert_eq!(stored.len(), 1);
-    let on_disk = std::fs::read(&stored[0]).unwrap();
-    assert_eq!(on_disk, served.body);
+    let kept = app.state.media.store().read(&stored[0]).unwrap();
+    assert_eq!(kept, served.body);
     let sha = img["sha256"].as_str().unwrap();
     assert!(
-        stored[0].to_string_lossy().contains(sha),
+        stored[0].contains(sha),
         "content-addressed: {:?}",
         stored[0]
     );
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files.extend(walk(&path));
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+/// The keys the app's media store holds, a folder's or a bucket's.
+fn stored_keys(app: &TestApp) -> Vec<String> {
+    app.state.media.store().keys().unwrap()
 }
 
 crate::both_backends!(the_same_bytes_are_stored_once_and_removed_with_their_last_row);
@@ -351,11 +340,7 @@ async fn the_same_bytes_are_stored_once_and_removed_with_their_last_row() {
     let second = upload(&app, &bytes, &admin).await;
     assert_ne!(first["id"], second["id"]);
     assert_eq!(first["sha256"], second["sha256"]);
-    assert_eq!(
-        walk(&app.state.config.media_dir).len(),
-        1,
-        "one file for both rows"
-    );
+    assert_eq!(stored_keys(&app).len(), 1, "one file for both rows");
     assert_eq!(
         app.delete(&format!("/api/v1/images/{}", first["id"]), Some(&admin))
             .await
@@ -367,18 +352,14 @@ async fn the_same_bytes_are_stored_once_and_removed_with_their_last_row() {
         200,
         "the other row keeps the file"
     );
-    assert_eq!(walk(&app.state.config.media_dir).len(), 1);
+    assert_eq!(stored_keys(&app).len(), 1);
     assert_eq!(
         app.get(&format!("/api/v1/images/{}/file?w=160", second["id"]), None)
             .await
             .status,
         200
     );
-    assert_eq!(
-        walk(&app.state.config.media_dir).len(),
-        2,
-        "original and a rendition"
-    );
+    assert_eq!(stored_keys(&app).len(), 2, "original and a rendition");
     assert_eq!(
         app.delete(&format!("/api/v1/images/{}", second["id"]), Some(&admin))
             .await
@@ -386,7 +367,7 @@ async fn the_same_bytes_are_stored_once_and_removed_with_their_last_row() {
         204
     );
     assert_eq!(
-        walk(&app.state.config.media_dir),
+        stored_keys(&app),
         Vec::<std::path::PathBuf>::new(),
         "files and renditions removed"
     );
