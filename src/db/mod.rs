@@ -5,6 +5,7 @@
 //! The backends differ behind this module: [`sqlite`] and [`postgres`] set up connections,
 //! migrate, and recognise a busy database; raw SQL that differs asks [`Conn::is_postgres`].
 
+pub mod copy;
 pub mod generation;
 pub mod lookup;
 pub mod paging;

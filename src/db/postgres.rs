@@ -96,10 +96,10 @@ pub fn redacted(url: &str) -> String {
         return url.to_owned();
     };
     match rest.split_once('@') {
-        Some((user, host)) => {
-            let user = user.split_once(':').map_or(user, |(name, _)| name);
-            format!("{scheme}://{user}:…@{host}")
-        }
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{scheme}://{name}:…@{host}"),
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
     }
 }
@@ -112,9 +112,11 @@ mod tests {
             super::redacted("postgres://news:s3cret@db.internal:5432/dateline"),
             "postgres://news:…@db.internal:5432/dateline"
         );
-        assert_eq!(
-            super::redacted("postgres://127.0.0.1/dateline"),
-            "postgres://127.0.0.1/dateline"
-        );
+        for plain in [
+            "postgres://127.0.0.1/dateline",
+            "postgres://postgres@127.0.0.1:5432/dateline?sslmode=disable",
+        ] {
+            assert_eq!(super::redacted(plain), plain);
+        }
     }
 }

@@ -23,8 +23,19 @@ const CHUNK: u64 = 1024 * 1024;
 pub struct S3Store {
     store: Arc<dyn ObjectStore>,
     prefix: String,
-    runtime: tokio::runtime::Runtime,
+    /// `None` only while dropped.
+    runtime: Option<tokio::runtime::Runtime>,
     url: String,
+}
+
+impl Drop for S3Store {
+    fn drop(&mut self) {
+        // Dropped on an async thread (at shutdown, say), waiting for the runtime's threads
+        // would block it: let them finish on their own.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl std::fmt::Debug for S3Store {
@@ -70,7 +81,7 @@ impl S3Store {
         Ok(Self {
             store: Arc::new(store),
             prefix: prefix.trim_matches('/').to_owned(),
-            runtime,
+            runtime: Some(runtime),
             url: url.to_owned(),
         })
     }
@@ -89,12 +100,19 @@ impl S3Store {
         f: impl Future<Output = object_store::Result<T>> + Send + 'static,
     ) -> io::Result<T> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.runtime.spawn(async move {
+        self.handle()?.spawn(async move {
             let _ = tx.send(f.await);
         });
         rx.recv()
             .map_err(|_| other("the media store's runtime stopped"))?
             .map_err(io_error)
+    }
+
+    fn handle(&self) -> io::Result<tokio::runtime::Handle> {
+        self.runtime
+            .as_ref()
+            .map(|r| r.handle().clone())
+            .ok_or_else(|| other("the media store is closed"))
     }
 
     /// Checks that the bucket answers (a listing of one key), so a wrong URL or credentials
@@ -131,7 +149,7 @@ impl MediaStore for S3Store {
         })?;
         let reader = RangeReader {
             store: self.store.clone(),
-            handle: self.runtime.handle().clone(),
+            handle: self.handle()?,
             path,
             len: meta.size,
             pos: 0,

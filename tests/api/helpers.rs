@@ -169,11 +169,12 @@ impl Drop for PostgresRun {
 /// A PostgreSQL database made for one app, dropped with it.
 pub struct TestDatabase {
     server: String,
-    name: String,
+    pub name: String,
 }
 
 impl TestDatabase {
-    fn create(server: &str) -> Self {
+    /// A new, empty database on the PostgreSQL server at `server`.
+    pub fn create(server: &str) -> Self {
         use diesel::Connection;
         use diesel::connection::SimpleConnection;
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

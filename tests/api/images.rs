@@ -34,7 +34,7 @@ fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub fn png(width: u32, height: u32) -> Vec<u8> {
     encode(&picture(width, height), ImageFormat::Png)
 }
 
@@ -164,7 +164,7 @@ async fn upload_parts(app: &TestApp, parts: &[(&str, &[u8])], token: Option<&str
     send_raw(req, form(parts)).await
 }
 
-async fn upload(app: &TestApp, bytes: &[u8], token: &str) -> Value {
+pub async fn upload(app: &TestApp, bytes: &[u8], token: &str) -> Value {
     let res = upload_parts(
         app,
         &[

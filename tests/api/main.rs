@@ -1,5 +1,6 @@
 //! Dateline's API tests: one binary, each test against the real app over HTTP with its own
-//! temp-file SQLite database.
+//! temp-file SQLite database and, with `DATELINE_TEST_POSTGRES_URL`, again with a PostgreSQL
+//! database of its own (and images in a bucket with `DATELINE_TEST_S3_URL`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod articles;
@@ -8,6 +9,7 @@ mod catalog;
 mod comments;
 mod helpers;
 mod images;
+mod migrate;
 mod ops;
 mod permissions;
 mod reads;

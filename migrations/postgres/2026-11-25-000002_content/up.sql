@@ -16,7 +16,7 @@ CREATE TABLE authors (
     bio             TEXT    COLLATE "C",
     email           TEXT    COLLATE "C",
     website         TEXT    COLLATE "C",
-    created_by      BIGINT  REFERENCES users (id) ON DELETE SET NULL,
+    created_by      BIGINT  REFERENCES users (id) ON DELETE SET NULL DEFERRABLE,
     created_at      TIMESTAMP NOT NULL,
     updated_at      TIMESTAMP NOT NULL,
     avatar_image_id BIGINT,
@@ -35,7 +35,7 @@ CREATE TABLE sources (
     kind         TEXT    COLLATE "C" NOT NULL CHECK (kind IN
                      ('agency', 'newspaper', 'broadcaster', 'website', 'government', 'other')),
     description  TEXT    COLLATE "C",
-    created_by   BIGINT  REFERENCES users (id) ON DELETE SET NULL,
+    created_by   BIGINT  REFERENCES users (id) ON DELETE SET NULL DEFERRABLE,
     created_at   TIMESTAMP NOT NULL,
     updated_at   TIMESTAMP NOT NULL,
     listed_count INTEGER NOT NULL DEFAULT 0
@@ -49,7 +49,7 @@ CREATE TABLE tags (
     slug         TEXT    COLLATE "C" NOT NULL UNIQUE,
     name         TEXT    COLLATE nocase NOT NULL,
     description  TEXT    COLLATE "C",
-    created_by   BIGINT  REFERENCES users (id) ON DELETE SET NULL,
+    created_by   BIGINT  REFERENCES users (id) ON DELETE SET NULL DEFERRABLE,
     created_at   TIMESTAMP NOT NULL,
     updated_at   TIMESTAMP NOT NULL,
     listed_count INTEGER NOT NULL DEFAULT 0
@@ -72,7 +72,7 @@ CREATE TABLE articles (
                              (CASE WHEN status IN ('published', 'scheduled') THEN published_at END) STORED,
     created_at           TIMESTAMP NOT NULL,
     updated_at           TIMESTAMP NOT NULL,
-    created_by           BIGINT  REFERENCES users (id) ON DELETE SET NULL,
+    created_by           BIGINT  REFERENCES users (id) ON DELETE SET NULL DEFERRABLE,
     feature_image_id     BIGINT,
     comments_enabled     BOOLEAN NOT NULL DEFAULT true,
     -- Approved, not deleted comments (kept by triggers, 2026-11-25-000004_comments).
@@ -114,8 +114,8 @@ CREATE INDEX articles_search_vector ON articles USING gin (search_vector);
 -- insert and kept in step by the `articles_visibility` trigger (2026-12-02-000006_read_paths),
 -- so a tag, author or source page walks its own index in publication order.
 CREATE TABLE article_authors (
-    article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    author_id  BIGINT  NOT NULL REFERENCES authors (id) ON DELETE CASCADE,
+    article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE DEFERRABLE,
+    author_id  BIGINT  NOT NULL REFERENCES authors (id) ON DELETE CASCADE DEFERRABLE,
     position   INTEGER NOT NULL,
     visible_at TIMESTAMP,
     PRIMARY KEY (article_id, author_id)
@@ -123,8 +123,8 @@ CREATE TABLE article_authors (
 CREATE INDEX article_authors_visible ON article_authors (author_id, visible_at NULLS FIRST, article_id);
 
 CREATE TABLE article_tags (
-    article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    tag_id     BIGINT  NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE DEFERRABLE,
+    tag_id     BIGINT  NOT NULL REFERENCES tags (id) ON DELETE CASCADE DEFERRABLE,
     position   INTEGER NOT NULL,
     visible_at TIMESTAMP,
     PRIMARY KEY (article_id, tag_id)
@@ -133,8 +133,8 @@ CREATE INDEX article_tags_visible ON article_tags (tag_id, visible_at NULLS FIRS
 
 -- The outlets a story comes from or cites, in order.
 CREATE TABLE article_sources (
-    article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    source_id  BIGINT  NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+    article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE DEFERRABLE,
+    source_id  BIGINT  NOT NULL REFERENCES sources (id) ON DELETE CASCADE DEFERRABLE,
     position   INTEGER NOT NULL,
     visible_at TIMESTAMP,
     PRIMARY KEY (article_id, source_id)
@@ -143,4 +143,4 @@ CREATE INDEX article_sources_visible ON article_sources (source_id, visible_at N
 
 -- A staff account's byline, now that bylines exist.
 ALTER TABLE users ADD CONSTRAINT users_author_id_fkey
-    FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE SET NULL;
+    FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE SET NULL DEFERRABLE;

@@ -12,7 +12,7 @@ CREATE TABLE images (
     alt         TEXT    COLLATE "C",
     caption     TEXT    COLLATE "C",
     credit      TEXT    COLLATE "C",
-    created_by  BIGINT  REFERENCES users (id) ON DELETE SET NULL,
+    created_by  BIGINT  REFERENCES users (id) ON DELETE SET NULL DEFERRABLE,
     created_at  TIMESTAMP NOT NULL,
     updated_at  TIMESTAMP NOT NULL
 );
@@ -22,6 +22,6 @@ CREATE INDEX images_created_at ON images (created_at, id);
 -- An image in use cannot be deleted (the API answers 409 first; the keys hold regardless).
 -- The columns and their indexes exist since 2026-11-25-000002_content.
 ALTER TABLE articles ADD CONSTRAINT articles_feature_image_id_fkey
-    FOREIGN KEY (feature_image_id) REFERENCES images (id);
+    FOREIGN KEY (feature_image_id) REFERENCES images (id) DEFERRABLE;
 ALTER TABLE authors ADD CONSTRAINT authors_avatar_image_id_fkey
-    FOREIGN KEY (avatar_image_id) REFERENCES images (id);
+    FOREIGN KEY (avatar_image_id) REFERENCES images (id) DEFERRABLE;
