@@ -29,12 +29,13 @@ struct Seq {
 /// `sqlite_sequence` even after the log rows are cleared. SQLite has one writer, so changes
 /// commit in `seq` order and nothing below this number can still appear.
 ///
-/// On PostgreSQL the identity sequence keeps it; writes there take one advisory lock per
-/// batch (see `db::write_transaction`), so changes commit in `seq` order too.
+/// On PostgreSQL a sequence hands out numbers outside transactions (a write taken back leaves
+/// a gap), so the last change is the highest committed row, which the log keeps there (see
+/// [`forget_changes_through`]); writes take one advisory lock per batch (see
+/// `db::write_transaction`), so changes commit in `seq` order too.
 pub fn last_change(conn: &mut Conn) -> QueryResult<i64> {
     let sql = if conn.is_postgres() {
-        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS seq \
-         FROM search_changes_seq_seq"
+        "SELECT COALESCE(MAX(seq), 0) AS seq FROM search_changes"
     } else {
         "SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'"
     };
