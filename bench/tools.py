@@ -430,6 +430,73 @@ def cmd_compare(small_dir, big_dir, small_label, big_label, md_path, scenarios):
         f.write(f"\n## {title}\n\n" + md_table(header, rows) + "\n")
 
 
+def cmd_compare_backends(sqlite_dir, pg_dir, label, md_path, scenarios):
+    """BENCH_BACKEND=both: row by row, PostgreSQL's req/s and ratio to the ceiling over
+    SQLite's. Each backend's run measured its own ceiling minutes apart, so the ratio of the
+    two ratios is the figure that drift on a shared machine moves least. `same body`: whether
+    the two captures of the scenario (the bytes each ceiling served) are identical."""
+    header = ["scenario", "req/s SQLite", "req/s PG", "PG ÷ SQLite req/s",
+              "ratio SQLite", "ratio PG", "PG ÷ SQLite ratio",
+              "p50 ms SQLite", "p50 ms PG", "same body"]
+    rows = []
+    for key in scenarios.split():
+        name = display(key)
+        runs = [os.path.join(d, "runs") for d in (sqlite_dir, pg_dir)]
+        a, b = (read_run(os.path.join(r, key + ".dateline.json")) for r in runs)
+        if not a or not b:
+            skipped = [read_meta(os.path.join(r, key + ".meta")).get("skipped") for r in runs]
+            if any(skipped):
+                rows.append([name] + ["—"] * 8 + ["skipped: " + "; ".join(filter(None, skipped))])
+            continue
+        ca, cb = (read_run(os.path.join(r, scenario_of(key) + ".ceiling.json")) for r in runs)
+        ra = a["rps"] / ca["rps"] if ca and ca["rps"] else None
+        rb = b["rps"] / cb["rps"] if cb and cb["rps"] else None
+        bodies = [os.path.join(d, "capture", scenario_of(key) + ".body") for d in (sqlite_dir, pg_dir)]
+        if all(os.path.exists(p) for p in bodies):
+            with open(bodies[0], "rb") as fa, open(bodies[1], "rb") as fb:
+                same = "yes" if fa.read() == fb.read() else "NO"
+        else:
+            same = "—"
+        rows.append([
+            name,
+            rate(a["rps"]),
+            rate(b["rps"]),
+            f"{b['rps'] / a['rps']:.2f}" if a["rps"] else "—",
+            f"{ra:.3f}" if ra is not None else "—",
+            f"{rb:.3f}" if rb is not None else "—",
+            f"{rb / ra:.2f}" if ra and rb is not None else "—",
+            ms(a["p50_us"]) if a["requests"] else "—",
+            ms(b["p50_us"]) if b["requests"] else "—",
+            same,
+        ])
+    title = f"PostgreSQL ÷ SQLite, {label} articles"
+    print(f"\n{title}\n")
+    print(text_table_generic(header, rows))
+    with open(md_path, "w", encoding="utf-8") as f:
+        f.write(f"# {title}\n\n")
+        f.write(f"From {os.path.basename(sqlite_dir)}/runs (SQLite) and {os.path.basename(pg_dir)}/runs"
+                " (PostgreSQL); each run's ratio is req/s ÷ its own ceiling run for the same bytes.\n\n")
+        f.write(md_table(header, rows) + "\n")
+
+
+def cmd_pg_url(url, dbname):
+    """`url` with its database (the path) replaced by `dbname`; user, host, port and query
+    (`?sslmode=…`) kept."""
+    p = urllib.parse.urlsplit(url)
+    print(urllib.parse.urlunsplit((p.scheme, p.netloc, "/" + dbname, p.query, p.fragment)))
+
+
+def cmd_committed_seq(search_dir):
+    """The last logged change the search index in `search_dir` committed (its meta.json's
+    payload, `dateline-search/<version> seq=<n>`), or 0."""
+    try:
+        payload = load(os.path.join(search_dir, "meta.json")).get("payload") or ""
+    except (OSError, ValueError, AttributeError):
+        payload = ""
+    m = re.fullmatch(r"dateline-search/\d+ seq=(\d+)", payload)
+    print(m.group(1) if m else 0)
+
+
 def text_table_generic(header, rows):
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(widths[i]) for i, c in enumerate(header)).rstrip()]
@@ -449,6 +516,9 @@ COMMANDS = {
     "demo-articles": cmd_demo_articles,
     "table": cmd_table,
     "compare": cmd_compare,
+    "compare-backends": cmd_compare_backends,
+    "pg-url": cmd_pg_url,
+    "committed-seq": cmd_committed_seq,
 }
 
 if __name__ == "__main__":
