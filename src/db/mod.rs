@@ -259,6 +259,31 @@ pub struct Db {
     /// Run after every committed write (wakes the search indexer).
     after_commit: Arc<OnceLock<AfterCommit>>,
     postgres: bool,
+    /// Looks at the shared generation on behalf of every request waiting for a look.
+    looks: Arc<Looks>,
+}
+
+/// Marks the look as over, and wakes its waiters, when dropped.
+struct LookUnderWay<'a>(&'a Looks);
+
+impl Drop for LookUnderWay<'_> {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::Release);
+        self.0.finished.notify_waiters();
+    }
+}
+
+/// One look at the shared generation serves every request that arrived before it started:
+/// under load a node reads the row once per round trip, not once per request.
+#[derive(Default)]
+struct Looks {
+    /// Numbers arrivals and looks in one order.
+    ticket: AtomicU64,
+    /// The ticket of the latest look that has finished.
+    done: AtomicU64,
+    /// Whether a look is under way.
+    running: std::sync::atomic::AtomicBool,
+    finished: tokio::sync::Notify,
 }
 
 /// What runs after every committed write.
@@ -299,6 +324,7 @@ impl Db {
             .map_err(|e| SetupError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             postgres: matches!(location, Location::Postgres(_)),
+            looks: Arc::default(),
             pool: open_counted_pool(&location, readers, counter)?,
             writes,
             generation,
@@ -324,19 +350,44 @@ impl Db {
     /// On PostgreSQL, learns whether another node wrote since this one last looked (the
     /// shared generation moved on), and if so moves this node's generation on: called before
     /// any answer is taken from the response cache, so no node serves what another changed.
+    ///
+    /// A look that started after this call began answers for it: whoever arrives while a look
+    /// is under way waits for it to end and, if it started too early, for the next one.
     pub async fn sync_shared_generation(&self) -> Result<(), AppError> {
         if !self.postgres {
             return Ok(());
         }
-        let generation = self.generation.clone();
-        read(self, move |conn| {
-            let value = postgres::shared_generation(conn)?;
-            if generation.seen_shared(value) {
-                generation.changed(conn, now())?;
+        let looks = &self.looks;
+        let arrived = looks.ticket.fetch_add(1, Ordering::AcqRel) + 1;
+        loop {
+            if looks.done.load(Ordering::Acquire) > arrived {
+                return Ok(());
             }
-            Ok(())
-        })
-        .await
+            let finished = looks.finished.notified();
+            tokio::pin!(finished);
+            // Registered before `running` is read: a look ending in between still wakes it.
+            finished.as_mut().enable();
+            if looks.running.swap(true, Ordering::AcqRel) {
+                finished.await;
+                continue;
+            }
+            // Ends the look however this request ends (an abandoned request drops it half-way).
+            let _look = LookUnderWay(looks);
+            let started = looks.ticket.fetch_add(1, Ordering::AcqRel) + 1;
+            let generation = self.generation.clone();
+            let looked = read(self, move |conn| {
+                let value = postgres::shared_generation(conn)?;
+                if generation.seen_shared(value) {
+                    generation.changed(conn, now())?;
+                }
+                Ok(())
+            })
+            .await;
+            if looked.is_ok() {
+                looks.done.fetch_max(started, Ordering::AcqRel);
+            }
+            return looked;
+        }
     }
 
     /// On PostgreSQL, forgets throttle events older than any window.
