@@ -55,6 +55,21 @@ fn io_error(e: object_store::Error) -> io::Error {
     }
 }
 
+/// Runs `f` on the runtime of `handle` and waits for its answer: callable from any thread,
+/// async or not (a blocking `block_on` is not allowed on async ones).
+fn run_on<T: Send + 'static>(
+    handle: &tokio::runtime::Handle,
+    f: impl Future<Output = object_store::Result<T>> + Send + 'static,
+) -> io::Result<T> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(async move {
+        let _ = tx.send(f.await);
+    });
+    rx.recv()
+        .map_err(|_| other("the media store's runtime stopped"))?
+        .map_err(io_error)
+}
+
 impl S3Store {
     /// The store of `url` (`s3://bucket` or `s3://bucket/prefix`), configured from the
     /// environment's `AWS_*` variables.
@@ -94,18 +109,12 @@ impl S3Store {
         }
     }
 
-    /// Runs `f` on the store's runtime and waits for it (from any thread, async or not).
+    /// Runs `f` on the store's runtime and waits for it (see [`run_on`]).
     fn run<T: Send + 'static>(
         &self,
         f: impl Future<Output = object_store::Result<T>> + Send + 'static,
     ) -> io::Result<T> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle()?.spawn(async move {
-            let _ = tx.send(f.await);
-        });
-        rx.recv()
-            .map_err(|_| other("the media store's runtime stopped"))?
-            .map_err(io_error)
+        run_on(&self.handle()?, f)
     }
 
     fn handle(&self) -> io::Result<tokio::runtime::Handle> {
@@ -208,14 +217,10 @@ impl RangeReader {
     fn fetch(&mut self) -> io::Result<()> {
         let end = (self.pos + CHUNK).min(self.len);
         let (store, path, range) = (self.store.clone(), self.path.clone(), self.pos..end);
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let _ = tx.send(store.get_range(&path, range).await);
-        });
-        let bytes = rx
-            .recv()
-            .map_err(|_| other("the media store's runtime stopped"))?
-            .map_err(io_error)?;
+        let bytes = run_on(
+            &self.handle,
+            async move { store.get_range(&path, range).await },
+        )?;
         self.chunk = bytes.to_vec();
         self.chunk_start = self.pos;
         Ok(())
