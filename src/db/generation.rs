@@ -10,8 +10,10 @@
 //!
 //! The number lives in this process. Several processes sharing one PostgreSQL database each
 //! keep their own and learn of the others' writes from the database: every write batch moves
-//! `content_generation` on in its transaction, and a node compares it with the value it saw
-//! last before it answers from its cache (`Db::sync_shared_generation`).
+//! `content_generation` on in its transaction and announces the new value with `NOTIFY`. Each
+//! node listens on a connection of its own (`postgres::listen`); while that listener is not
+//! sound, the node reads the row before it answers from its cache
+//! (`Db::sync_shared_generation`).
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
@@ -67,10 +69,10 @@ impl Generation {
         Ok(())
     }
 
-    /// Notes the shared generation `value` read from PostgreSQL; whether it is new to this
-    /// node (then the caller moves this generation on).
+    /// Notes the shared generation `value` read from PostgreSQL; whether it is newer than any
+    /// this node saw (then the caller moves this generation on).
     pub fn seen_shared(&self, value: i64) -> bool {
-        self.shared.swap(value, Ordering::AcqRel) != value
+        self.shared.fetch_max(value, Ordering::AcqRel) < value
     }
 
     /// Moves the generation on: something derived from the database changed (the search

@@ -259,7 +259,10 @@ pub struct Db {
     /// Run after every committed write (wakes the search indexer).
     after_commit: Arc<OnceLock<AfterCommit>>,
     postgres: bool,
-    /// Looks at the shared generation on behalf of every request waiting for a look.
+    /// On PostgreSQL, what the listener for other nodes' writes heard (see [`postgres::listen`]).
+    hearing: Option<Arc<postgres::Hearing>>,
+    /// Looks at the shared generation on behalf of every request waiting for a look, while
+    /// the listener is not sound.
     looks: Arc<Looks>,
 }
 
@@ -322,8 +325,13 @@ impl Db {
             .name("db-writer".into())
             .spawn(move || writer.run(&queue))
             .map_err(|e| SetupError::Open(format!("cannot start the writer thread: {e}")))?;
+        let hearing = match &location {
+            Location::Postgres(url) => Some(postgres::listen(url, generation.clone(), BUSY_TIMEOUT)?),
+            Location::Sqlite(_) => None,
+        };
         Ok(Self {
-            postgres: matches!(location, Location::Postgres(_)),
+            postgres: hearing.is_some(),
+            hearing,
             looks: Arc::default(),
             pool: open_counted_pool(&location, readers, counter)?,
             writes,
@@ -335,6 +343,12 @@ impl Db {
     /// Whether the database is PostgreSQL (shared by any number of nodes).
     pub fn is_postgres(&self) -> bool {
         self.postgres
+    }
+
+    /// Whether this node hears of other nodes' writes as they commit (on PostgreSQL, while its
+    /// listener is sound): then answers from the cache need no look at the shared generation.
+    pub fn is_listening(&self) -> bool {
+        self.hearing.as_ref().is_some_and(|h| h.is_current())
     }
 
     /// Sets what runs after every committed write (once; later calls are ignored).
@@ -351,10 +365,12 @@ impl Db {
     /// shared generation moved on), and if so moves this node's generation on: called before
     /// any answer is taken from the response cache, so no node serves what another changed.
     ///
-    /// A look that started after this call began answers for it: whoever arrives while a look
-    /// is under way waits for it to end and, if it started too early, for the next one.
+    /// While the listener is sound it has already done this, as each write committed, and
+    /// this costs nothing. Otherwise a look that started after this call began answers for it:
+    /// whoever arrives while a look is under way waits for it to end and, if it started too
+    /// early, for the next one.
     pub async fn sync_shared_generation(&self) -> Result<(), AppError> {
-        if !self.postgres {
+        if !self.postgres || self.is_listening() {
             return Ok(());
         }
         let looks = &self.looks;

@@ -1,12 +1,16 @@
 //! PostgreSQL, for several nodes: connections by URL, its own migrations (applied by one
 //! node at a time), and the errors that mean "busy, retry".
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
 use diesel::PgConnection;
 use diesel::connection::{Connection, SimpleConnection};
 use diesel::result::DatabaseErrorKind;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::SetupError;
+use super::{Conn, Generation, SetupError};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -36,29 +40,161 @@ struct SharedGeneration {
     generation: i64,
 }
 
-/// Moves the shared content generation on, in the batch's transaction: every node learns
-/// from it that what the API shows may have changed. Returns the new value.
-pub(super) fn bump_generation(conn: &mut super::Conn) -> diesel::QueryResult<i64> {
+/// The channel on which a committed write batch announces the new shared generation.
+const CHANNEL: &str = "dateline_generation";
+
+/// Moves the shared content generation on, in the batch's transaction, and announces the new
+/// value on [`CHANNEL`] (PostgreSQL delivers it when the transaction commits): every node
+/// learns from it that what the API shows may have changed. Returns the new value.
+pub(super) fn bump_generation(conn: &mut Conn) -> diesel::QueryResult<i64> {
     use diesel::RunQueryDsl;
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "UPDATE content_generation SET generation = generation + 1 WHERE id = 1 \
-         RETURNING generation",
-    )
+         RETURNING generation, pg_notify('{CHANNEL}', generation::text)"
+    ))
     .get_result::<SharedGeneration>(conn)
     .map(|g| g.generation)
 }
 
 /// The shared content generation as committed now.
-pub(super) fn shared_generation(conn: &mut super::Conn) -> diesel::QueryResult<i64> {
+pub(super) fn shared_generation(conn: &mut Conn) -> diesel::QueryResult<i64> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT generation FROM content_generation WHERE id = 1")
         .get_result::<SharedGeneration>(conn)
         .map(|g| g.generation)
 }
 
+/// How often the listener reads its connection for announcements.
+const POLL: Duration = Duration::from_millis(1);
+/// How often the listener also reads the shared generation itself: proves the connection
+/// sound, and catches up on anything it could have missed.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How long the listener's last sound read is trusted: beyond it (the listener is cut off or
+/// stuck) the node looks at the shared generation itself before using its cache.
+const TRUSTED_FOR: Duration = Duration::from_secs(3);
+/// The pause before the listener connects again after losing its connection.
+const RECONNECT: Duration = Duration::from_millis(200);
+
+/// What a node's listener last heard: while it is listening and sound, a node learns of other
+/// nodes' writes from it, within [`POLL`] of PostgreSQL delivering their announcement, and
+/// needs no look at the shared generation before answering from its cache.
+#[derive(Debug)]
+pub struct Hearing {
+    started: Instant,
+    /// Milliseconds after `started` of the listener's last sound read; 0 while not listening.
+    heard_at: AtomicU64,
+}
+
+impl Hearing {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            heard_at: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether the listener is listening and was sound a moment ago.
+    pub fn is_current(&self) -> bool {
+        let at = self.heard_at.load(Ordering::Acquire);
+        at != 0 && self.millis().saturating_sub(at) < millis(TRUSTED_FOR)
+    }
+
+    fn heard(&self) {
+        self.heard_at.store(self.millis().max(1), Ordering::Release);
+    }
+
+    fn deaf(&self) {
+        self.heard_at.store(0, Ordering::Release);
+    }
+
+    fn millis(&self) -> u64 {
+        millis(self.started.elapsed())
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Starts the node's listener on its own connection to `url`: it moves `generation` on
+/// whenever another node announces a write, until the returned [`Hearing`] is dropped. Waits
+/// up to `wait` for it to listen (it keeps trying after that, and the node looks at the shared
+/// generation itself meanwhile).
+pub(super) fn listen(
+    url: &str,
+    generation: Arc<Generation>,
+    wait: Duration,
+) -> Result<Arc<Hearing>, SetupError> {
+    let hearing = Arc::new(Hearing::new());
+    let weak = Arc::downgrade(&hearing);
+    let url = url.to_owned();
+    let (ready, listening) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("db-listen".into())
+        .spawn(move || {
+            let mut ready = Some(ready);
+            while weak.strong_count() > 0 {
+                if let Err(e) = listen_until_lost(&url, &generation, &weak, &mut ready) {
+                    if let Some(hearing) = weak.upgrade() {
+                        hearing.deaf();
+                        tracing::warn!(error = %e, "lost the connection that listens for other nodes' writes");
+                    }
+                    std::thread::sleep(RECONNECT);
+                }
+            }
+        })
+        .map_err(|e| SetupError::Open(format!("cannot start the listener thread: {e}")))?;
+    if listening.recv_timeout(wait).is_err() {
+        tracing::warn!("not listening for other nodes' writes yet: looking before each cached answer");
+    }
+    Ok(hearing)
+}
+
+/// Listens on one connection until it fails, or until nobody holds the [`Hearing`].
+fn listen_until_lost(
+    url: &str,
+    generation: &Generation,
+    hearing: &Weak<Hearing>,
+    ready: &mut Option<std::sync::mpsc::Sender<()>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut pg = PgConnection::establish(url)?;
+    pg.batch_execute(&format!(
+        "SET TIME ZONE 'UTC'; SET application_name = 'dateline-listen'; LISTEN {CHANNEL}"
+    ))?;
+    let mut conn = Conn::Postgres(pg);
+    // Listening first, then reading the generation: nothing committed in between is missed.
+    let mut last_beat: Option<Instant> = None;
+    loop {
+        let Some(hearing) = hearing.upgrade() else {
+            return Ok(());
+        };
+        let mut newest = None;
+        if let Conn::Postgres(pg) = &mut conn {
+            for announced in pg.notifications_iter() {
+                newest = newest.max(announced?.payload.parse::<i64>().ok());
+            }
+        }
+        if last_beat.is_none_or(|at| at.elapsed() >= HEARTBEAT) {
+            newest = newest.max(Some(shared_generation(&mut conn)?));
+            last_beat = Some(Instant::now());
+        }
+        if let Some(value) = newest
+            && generation.seen_shared(value)
+        {
+            generation.changed(&mut conn, super::now())?;
+        }
+        hearing.heard();
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
+        }
+        drop(hearing);
+        std::thread::sleep(POLL);
+    }
+}
+
 /// Forgets throttle events older than any window (a key never tried again keeps its rows
 /// otherwise).
-pub(super) fn prune_throttle(conn: &mut super::Conn) -> diesel::QueryResult<usize> {
+pub(super) fn prune_throttle(conn: &mut Conn) -> diesel::QueryResult<usize> {
     use diesel::RunQueryDsl;
     diesel::sql_query("DELETE FROM throttle_hits WHERE at < now() - interval '2 hours'")
         .execute(conn)
