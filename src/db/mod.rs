@@ -326,7 +326,9 @@ impl Db {
             .spawn(move || writer.run(&queue))
             .map_err(|e| SetupError::Open(format!("cannot start the writer thread: {e}")))?;
         let hearing = match &location {
-            Location::Postgres(url) => Some(postgres::listen(url, generation.clone(), BUSY_TIMEOUT)?),
+            Location::Postgres(url) => {
+                Some(postgres::listen(url, generation.clone(), BUSY_TIMEOUT)?)
+            }
             Location::Sqlite(_) => None,
         };
         Ok(Self {

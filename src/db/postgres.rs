@@ -145,7 +145,9 @@ pub(super) fn listen(
         })
         .map_err(|e| SetupError::Open(format!("cannot start the listener thread: {e}")))?;
     if listening.recv_timeout(wait).is_err() {
-        tracing::warn!("not listening for other nodes' writes yet: looking before each cached answer");
+        tracing::warn!(
+            "not listening for other nodes' writes yet: looking before each cached answer"
+        );
     }
     Ok(hearing)
 }
