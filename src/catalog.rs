@@ -15,6 +15,7 @@ use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, FieldsParam, Page, PageParams, SortKey};
 use crate::http::{CACHE_PRIVATE, Json, created, etag, json_response, read_cache};
+use crate::site::Site;
 use crate::slug::IdOrSlug;
 use crate::state::AppState;
 
@@ -45,7 +46,7 @@ pub trait Catalog: 'static {
     fn id(row: &Self::Row) -> i64;
     fn created_by(row: &Self::Row) -> Option<i64>;
     /// The view of a row with its public article count; `staff` for signed-in callers.
-    fn view(row: Self::Row, article_count: i64, staff: bool) -> Self::View;
+    fn view(row: Self::Row, article_count: i64, staff: bool, site: &Site) -> Self::View;
 
     /// The `sort` and `fields` parameters among the filters.
     fn sort_and_fields(filters: &Self::Filters) -> (Option<&str>, Option<&str>);
@@ -124,6 +125,7 @@ pub fn views_of<C: Catalog>(
     conn: &mut Conn,
     rows: Vec<C::Row>,
     staff: bool,
+    site: &Site,
 ) -> diesel::QueryResult<Vec<C::View>> {
     let ids: Vec<i64> = rows.iter().map(C::id).collect();
     let counts = C::article_counts(conn, &ids, db::now())?;
@@ -131,7 +133,7 @@ pub fn views_of<C: Catalog>(
         .into_iter()
         .map(|row| {
             let count = counts.get(&C::id(&row)).copied().unwrap_or(0);
-            C::view(row, count, staff)
+            C::view(row, count, staff, site)
         })
         .collect())
 }
@@ -142,19 +144,25 @@ pub fn views_by_id<C: Catalog>(
     conn: &mut Conn,
     ids: &[i64],
     staff: bool,
+    site: &Site,
 ) -> diesel::QueryResult<HashMap<i64, C::View>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     Ok(C::by_ids_counted(conn, ids, db::now())?
         .into_iter()
-        .map(|(row, count)| (C::id(&row), C::view(row, count, staff)))
+        .map(|(row, count)| (C::id(&row), C::view(row, count, staff, site)))
         .collect())
 }
 
 /// The view of one row, with its count.
-fn view_of<C: Catalog>(conn: &mut Conn, row: C::Row, staff: bool) -> Result<C::View, AppError> {
-    views_of::<C>(conn, vec![row], staff)?
+fn view_of<C: Catalog>(
+    conn: &mut Conn,
+    row: C::Row,
+    staff: bool,
+    site: &Site,
+) -> Result<C::View, AppError> {
+    views_of::<C>(conn, vec![row], staff, site)?
         .pop()
         .ok_or_else(|| AppError::internal("a view went missing"))
 }
@@ -164,9 +172,10 @@ fn load<C: Catalog>(
     conn: &mut Conn,
     key: &IdOrSlug,
     staff: bool,
+    site: &Site,
 ) -> Result<(C::Row, C::View), AppError> {
     let row = C::find(conn, key)?.ok_or_else(|| not_found::<C>(key))?;
-    Ok((row.clone(), view_of::<C>(conn, row, staff)?))
+    Ok((row.clone(), view_of::<C>(conn, row, staff, site)?))
 }
 
 /// `GET /{collection}`.
@@ -182,9 +191,10 @@ pub async fn list<C: Catalog>(
     let sort = list::parse_sort(sort, C::SORTS, C::DEFAULT_SORT)?;
     let fields = list::parse_fields(fields, C::FIELDS)?;
     let staff = user.0.is_some();
+    let config = state.config.clone();
     let views = db::read(&state.db, move |conn| {
         let (rows, total) = C::list(conn, &filters, &sort, page)?;
-        Ok((views_of::<C>(conn, rows, staff)?, total))
+        Ok((views_of::<C>(conn, rows, staff, &config.site)?, total))
     })
     .await?;
     let (views, total) = views;
@@ -210,7 +220,11 @@ pub async fn get<C: Catalog>(
     let fields = list::parse_fields(params.fields.as_deref(), C::FIELDS)?;
     let key = IdOrSlug::parse(&key);
     let staff = user.0.is_some();
-    let (_, view) = db::read(&state.db, move |conn| load::<C>(conn, &key, staff)).await?;
+    let config = state.config.clone();
+    let (_, view) = db::read(&state.db, move |conn| {
+        load::<C>(conn, &key, staff, &config.site)
+    })
+    .await?;
     json_response(StatusCode::OK, &view, fields.as_deref(), read_cache(!staff))
 }
 
@@ -228,7 +242,7 @@ pub async fn create<C: Catalog>(
         &state.config.public_url,
         C::COLLECTION,
         id,
-        &C::view(row, 0, true),
+        &C::view(row, 0, true, &state.config.site),
     )
 }
 
@@ -243,13 +257,14 @@ pub async fn update<C: Catalog>(
 ) -> Result<HttpResponse, AppError> {
     let key = IdOrSlug::parse(&key);
     let if_match = etag::if_match(&req);
+    let config = state.config.clone();
     let view = db::write(&state.db, move |conn| {
-        let (current, view) = load::<C>(conn, &key, true)?;
+        let (current, view) = load::<C>(conn, &key, true, &config.site)?;
         require_edit::<C>(conn, &user, &current)?;
         let body = C::validate_update(body.into_inner()?)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         let row = C::update(conn, &current, body)?;
-        view_of::<C>(conn, row, true)
+        view_of::<C>(conn, row, true, &config.site)
     })
     .await?;
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
@@ -264,8 +279,9 @@ pub async fn delete<C: Catalog>(
 ) -> Result<HttpResponse, AppError> {
     let key = IdOrSlug::parse(&key);
     let if_match = etag::if_match(&req);
+    let config = state.config.clone();
     db::write(&state.db, move |conn| {
-        let (current, view) = load::<C>(conn, &key, true)?;
+        let (current, view) = load::<C>(conn, &key, true, &config.site)?;
         require_edit::<C>(conn, &user, &current)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         C::check_delete(conn, &current)?;

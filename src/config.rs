@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::db::Location;
+use crate::site::{self, PathTemplate, Site};
 
 /// The smallest HMAC key we accept, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -98,6 +99,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `DATELINE_RESPONSE_CACHE_MB`: the response cache's budget in bytes (0: no cache).
     pub response_cache_bytes: usize,
+    /// `DATELINE_SITE_URL` and the path templates: canonical URLs.
+    pub site: Site,
 }
 
 impl fmt::Debug for Config {
@@ -119,6 +122,7 @@ impl fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("log_format", &self.log_format)
             .field("response_cache_bytes", &self.response_cache_bytes)
+            .field("site", &self.site)
             .finish()
     }
 }
@@ -345,6 +349,39 @@ impl Config {
             },
         };
 
+        let site_base = get("DATELINE_SITE_URL").map(|v| {
+            let valid = ["https://", "http://"]
+                .iter()
+                .filter_map(|scheme| v.strip_prefix(scheme))
+                .next()
+                .is_some_and(|rest| {
+                    !rest.is_empty()
+                        && !rest.contains(['?', '#'])
+                        && !rest.contains(char::is_whitespace)
+                });
+            if !valid {
+                problems.push(format!(
+                    "DATELINE_SITE_URL: `{v}` is not the website's address such as \
+                     https://www.example.com (no query or fragment)"
+                ));
+            }
+            v.trim_end_matches('/').to_owned()
+        });
+        let mut template = |key: &str, default: &str, dates: bool| {
+            let text = get(key).unwrap_or_else(|| default.to_owned());
+            PathTemplate::parse(&text, dates).unwrap_or_else(|e| {
+                problems.push(format!("{key}: {e}"));
+                PathTemplate::parse(default, dates).unwrap_or_else(|_| unreachable!())
+            })
+        };
+        let site = Site {
+            base: site_base,
+            article: template("DATELINE_ARTICLE_PATH", site::DEFAULT_ARTICLE_PATH, true),
+            tag: template("DATELINE_TAG_PATH", site::DEFAULT_TAG_PATH, false),
+            author: template("DATELINE_AUTHOR_PATH", site::DEFAULT_AUTHOR_PATH, false),
+            source: template("DATELINE_SOURCE_PATH", site::DEFAULT_SOURCE_PATH, false),
+        };
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -362,6 +399,7 @@ impl Config {
             trust_proxy,
             log_format,
             response_cache_bytes,
+            site,
         })
     }
 
@@ -438,6 +476,32 @@ mod tests {
         assert!(text.contains("DATELINE_COMMENTS_PER_HOUR"));
         assert!(text.contains("DATELINE_ADMIN_PASSWORD: must be set"));
         assert!(text.contains("ftp://x.example"));
+    }
+
+    #[test]
+    fn site_url_and_path_templates() {
+        let c = from(&[
+            ("DATELINE_SITE_URL", "https://news.example/"),
+            ("DATELINE_TAG_PATH", "/topics/{slug}"),
+        ])
+        .unwrap();
+        assert_eq!(c.site.base.as_deref(), Some("https://news.example"));
+        assert_eq!(
+            c.site
+                .page(crate::site::Page::Tag, 1, "islamic-state")
+                .as_deref(),
+            Some("https://news.example/topics/islamic-state")
+        );
+        assert_eq!(from(&[]).unwrap().site, Site::default());
+        let err = from(&[
+            ("DATELINE_SITE_URL", "news.example"),
+            ("DATELINE_ARTICLE_PATH", "/{yyyy}/{title}/"),
+            ("DATELINE_AUTHOR_PATH", "/by/{dd}/{slug}"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        assert!(err.0[1].starts_with("DATELINE_ARTICLE_PATH: "), "{err}");
+        assert!(err.0[2].starts_with("DATELINE_AUTHOR_PATH: "), "{err}");
     }
 
     #[test]

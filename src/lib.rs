@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod search;
 pub mod seed;
 pub mod server;
+pub mod site;
 pub mod slug;
 pub mod sources;
 pub mod state;

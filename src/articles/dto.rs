@@ -9,6 +9,7 @@ use crate::authors::dto::AuthorView;
 use crate::db::paging::CountMode;
 use crate::http::json::{double_option, some};
 use crate::images::dto::ImageView;
+use crate::site::Site;
 use crate::sources::dto::SourceView;
 use crate::tags::dto::TagView;
 
@@ -67,6 +68,7 @@ pub struct ArticleLinks {
 #[schema(example = json!({
     "id": 1,
     "slug": "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14",
+    "url": "https://www.iraqinews.example/2017/11/01/iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14/",
     "title": "Iraqi jets strike IS bomb workshop in Qaim, killing 14",
     "subtitle": "Air raid hits a bomb-making site in al-Obaidi ahead of the Anbar offensive",
     "excerpt": "Iraqi fighter jets destroyed a workshop where Islamic State militants rigged explosives in western Anbar, an army source said.",
@@ -91,6 +93,13 @@ pub struct ArticleView {
     pub id: i64,
     #[schema(example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14")]
     pub slug: String,
+    /// The story's canonical page on the website (`DATELINE_SITE_URL` +
+    /// `DATELINE_ARTICLE_PATH`); `null` without a site URL, or while the path needs a
+    /// publication date the article does not have yet.
+    #[schema(
+        example = "https://www.iraqinews.example/2017/11/01/iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14/"
+    )]
+    pub url: Option<String>,
     #[schema(example = "Iraqi jets strike IS bomb workshop in Qaim, killing 14")]
     pub title: String,
     pub subtitle: Option<String>,
@@ -147,11 +156,18 @@ pub struct ArticleView {
 }
 
 impl ArticleView {
-    /// The view of a row, with its links and the status as readers see it at `now`.
-    pub fn new(row: ArticleRow, links: ArticleLinks, now: chrono::NaiveDateTime) -> Self {
+    /// The view of a row, with its links, the status as readers see it at `now`, and its
+    /// canonical URL on `site`.
+    pub fn new(
+        row: ArticleRow,
+        links: ArticleLinks,
+        now: chrono::NaiveDateTime,
+        site: &Site,
+    ) -> Self {
         let status = ArticleStatus::at(&row, now);
         Self {
             id: row.id,
+            url: site.article(row.id, &row.slug, row.published_at),
             slug: row.slug,
             title: row.title,
             subtitle: row.subtitle,
@@ -183,6 +199,7 @@ impl ArticleView {
 pub const ARTICLE_FIELDS: &[&str] = &[
     "id",
     "slug",
+    "url",
     "title",
     "subtitle",
     "excerpt",

@@ -19,6 +19,7 @@ use crate::articles::service::{self, Stored};
 use crate::auth::{AuthUser, MaybeAuthUser, policy};
 use crate::authors::service::Authors;
 use crate::catalog;
+use crate::config::Config;
 use crate::db::paging::{Cursor, Page, Window};
 use crate::db::{self, Conn};
 use crate::error::AppError;
@@ -94,12 +95,12 @@ pub fn views(
     rows: Vec<ArticleRow>,
     include: Include,
     with_email: bool,
-    public_url: &str,
+    config: &Config,
     now: NaiveDateTime,
 ) -> Result<Vec<ArticleView>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let links = queries::links(conn, &ids)?;
-    linked_views(conn, rows, links, include, with_email, public_url, now)
+    linked_views(conn, rows, links, include, with_email, config, now)
 }
 
 /// [`views`] of rows whose links are already loaded.
@@ -109,7 +110,7 @@ fn linked_views(
     mut links: HashMap<i64, ArticleLinks>,
     include: Include,
     with_email: bool,
-    public_url: &str,
+    config: &Config,
     now: NaiveDateTime,
 ) -> Result<Vec<ArticleView>, AppError> {
     let all = |pick: fn(&ArticleLinks) -> &Vec<i64>| {
@@ -126,15 +127,15 @@ fn linked_views(
     let source_ids = all(|l| &l.source_ids);
 
     let author_views = match include.authors {
-        true => catalog::views_by_id::<Authors>(conn, &author_ids, with_email)?,
+        true => catalog::views_by_id::<Authors>(conn, &author_ids, with_email, &config.site)?,
         false => HashMap::new(),
     };
     let tag_views = match include.tags {
-        true => catalog::views_by_id::<Tags>(conn, &tag_ids, with_email)?,
+        true => catalog::views_by_id::<Tags>(conn, &tag_ids, with_email, &config.site)?,
         false => HashMap::new(),
     };
     let source_views = match include.sources {
-        true => catalog::views_by_id::<Sources>(conn, &source_ids, with_email)?,
+        true => catalog::views_by_id::<Sources>(conn, &source_ids, with_email, &config.site)?,
         false => HashMap::new(),
     };
 
@@ -142,7 +143,7 @@ fn linked_views(
     let image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();
     if include.feature_image && !image_ids.is_empty() {
         for row in crate::images::queries::by_ids(conn, &image_ids)? {
-            image_views.insert(row.id, ImageView::new(row, public_url));
+            image_views.insert(row.id, ImageView::new(row, &config.public_url));
         }
     }
 
@@ -157,7 +158,7 @@ fn linked_views(
             let authors = include.authors.then(|| pick(&l.author_ids, &author_views));
             let tags = include.tags.then(|| pick(&l.tag_ids, &tag_views));
             let sources = include.sources.then(|| pick(&l.source_ids, &source_views));
-            let mut view = ArticleView::new(row, l, now);
+            let mut view = ArticleView::new(row, l, now, &config.site);
             view.authors = authors;
             view.tags = tags;
             view.sources = sources;
@@ -300,7 +301,7 @@ pub async fn list_articles(
     )?;
     let count = filters.count.unwrap_or_default();
     let with_email = user.0.is_some();
-    let public_url = state.config.public_url.clone();
+    let config = state.config.clone();
     // A search with nothing searchable in it (only symbols) finds nothing.
     let nothing_to_find = q.is_some() && query.text.is_none();
     let (views, listing) = if nothing_to_find {
@@ -310,14 +311,7 @@ pub async fn list_articles(
         let search = state.search.clone();
         db::read(&state.db, move |conn| {
             let listing = listing::list(conn, &search, &query, &window, count, light)?;
-            let views = views(
-                conn,
-                listing.rows,
-                include,
-                with_email,
-                &public_url,
-                query.now,
-            )?;
+            let views = views(conn, listing.rows, include, with_email, &config, query.now)?;
             Ok((views, Some((listing.total, listing.next, listing.prev))))
         })
         .await?
@@ -430,7 +424,7 @@ pub async fn get_article(
     let (include, fields) = Include::parse(params.include.as_deref(), params.fields.as_deref())?;
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
-    let public_url = state.config.public_url.clone();
+    let config = state.config.clone();
     let view = db::read(&state.db, move |conn| {
         let now = db::now();
         let stored = service::load_visible(conn, &key, user.0.as_ref(), now)?;
@@ -441,7 +435,7 @@ pub async fn get_article(
             links,
             include,
             !anonymous,
-            &public_url,
+            &config,
             now,
         )?;
         views
@@ -503,10 +497,16 @@ pub async fn create_article(
     body: Json<CreateArticle>,
 ) -> Result<HttpResponse, AppError> {
     let (change, rendered) = prepare(body.into_inner().map(UpdateArticle::from)).await?;
+    let config = state.config.clone();
     let view = db::write(&state.db, move |conn| {
         let now = db::now();
         let stored = service::save(conn, Some(&user), None, change, rendered, now)?;
-        Ok(ArticleView::new(stored.row, stored.links, now))
+        Ok(ArticleView::new(
+            stored.row,
+            stored.links,
+            now,
+            &config.site,
+        ))
     })
     .await?;
     created(&state.config.public_url, "articles", view.id, &view)
@@ -558,14 +558,16 @@ pub async fn update_article(
     })
     .await?;
     let prepared = prepare(body.into_inner()).await;
+    let config = state.config.clone();
     let view = db::write(&state.db, move |conn| {
         let now = db::now();
         let current = may_edit(conn, &key, &user, now)?;
         let (change, rendered) = prepared?;
-        let before = ArticleView::new(current.row.clone(), current.links.clone(), now);
+        let site = &config.site;
+        let before = ArticleView::new(current.row.clone(), current.links.clone(), now, site);
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
         let stored = service::save(conn, Some(&user), Some(&current), change, rendered, now)?;
-        Ok(ArticleView::new(stored.row, stored.links, now))
+        Ok(ArticleView::new(stored.row, stored.links, now, site))
     })
     .await?;
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
@@ -598,10 +600,12 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, AppError> {
     let key = IdOrSlug::parse(&key);
     let if_match = etag::if_match(&req);
+    let config = state.config.clone();
     db::write(&state.db, move |conn| {
         let now = db::now();
         let current = may_edit(conn, &key, &user, now)?;
-        let before = ArticleView::new(current.row.clone(), current.links.clone(), now);
+        let site = &config.site;
+        let before = ArticleView::new(current.row.clone(), current.links.clone(), now, site);
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
         queries::delete(conn, current.row.id)?;
         Ok(())

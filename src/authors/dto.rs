@@ -7,12 +7,14 @@ use utoipa::{IntoParams, ToSchema};
 use crate::authors::models::AuthorRow;
 use crate::error::AppError;
 use crate::http::json::{double_option, some};
+use crate::site::{Page, Site};
 use crate::validate::Errors;
 
 /// A byline.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": 3, "slug": "samir-khalil", "name": "Samir Khalil",
+    "id": 3, "slug": "samir-khalil", "url": "https://www.iraqinews.example/author/samir-khalil/",
+    "name": "Samir Khalil",
     "bio": "Covers security in Anbar province from Baghdad.",
     "email": "samir.khalil@iraqinews.example", "website": null, "avatar_image_id": null,
     "article_count": 31, "created_at": "2017-11-01T09:30:00Z", "updated_at": "2017-11-01T09:30:00Z"
@@ -22,6 +24,10 @@ pub struct AuthorView {
     pub id: i64,
     #[schema(example = "samir-khalil")]
     pub slug: String,
+    /// The author's page on the website (`DATELINE_SITE_URL` + `DATELINE_AUTHOR_PATH`);
+    /// `null` without a site URL.
+    #[schema(example = "https://www.iraqinews.example/author/samir-khalil/")]
+    pub url: Option<String>,
     #[schema(example = "Samir Khalil")]
     pub name: String,
     pub bio: Option<String>,
@@ -41,9 +47,10 @@ pub struct AuthorView {
 
 impl AuthorView {
     /// The view of `row`; `with_email` for signed-in callers.
-    pub fn new(row: AuthorRow, article_count: i64, with_email: bool) -> Self {
+    pub fn new(row: AuthorRow, article_count: i64, with_email: bool, site: &Site) -> Self {
         Self {
             id: row.id,
+            url: site.page(Page::Author, row.id, &row.slug),
             slug: row.slug,
             name: row.name,
             bio: row.bio,
@@ -61,6 +68,7 @@ impl AuthorView {
 pub const AUTHOR_FIELDS: &[&str] = &[
     "id",
     "slug",
+    "url",
     "name",
     "bio",
     "email",

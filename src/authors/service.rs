@@ -18,6 +18,7 @@ use crate::db::{
     paging::{Page, SortKey},
 };
 use crate::error::AppError;
+use crate::site::Site;
 use crate::slug::{self, IdOrSlug};
 
 /// Authors (bylines) as a [`Catalog`].
@@ -44,8 +45,8 @@ impl Catalog for Authors {
     }
 
     /// The email only for signed-in staff.
-    fn view(row: AuthorRow, article_count: i64, staff: bool) -> AuthorView {
-        AuthorView::new(row, article_count, staff)
+    fn view(row: AuthorRow, article_count: i64, staff: bool, site: &Site) -> AuthorView {
+        AuthorView::new(row, article_count, staff, site)
     }
 
     fn sort_and_fields(filters: &AuthorFilters) -> (Option<&str>, Option<&str>) {

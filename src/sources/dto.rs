@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::AppError;
 use crate::http::json::{double_option, some};
+use crate::site::{Page, Site};
 use crate::sources::models::SourceRow;
 use crate::validate::Errors;
 
@@ -52,7 +53,9 @@ impl SourceKind {
 /// An agency or outlet a story comes from or cites.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": 2, "slug": "alsumaria-news", "name": "Alsumaria News", "url": "https://www.alsumaria.tv/",
+    "id": 2, "slug": "alsumaria-news",
+    "page_url": "https://www.iraqinews.example/source/alsumaria-news/",
+    "name": "Alsumaria News", "url": "https://www.alsumaria.tv/",
     "kind": "broadcaster", "description": "Iraqi satellite television channel and news site.",
     "article_count": 4, "created_at": "2017-11-01T09:30:00Z", "updated_at": "2017-11-01T09:30:00Z"
 }))]
@@ -61,8 +64,13 @@ pub struct SourceView {
     pub id: i64,
     #[schema(example = "alsumaria-news")]
     pub slug: String,
+    /// The source's page on the website (`DATELINE_SITE_URL` + `DATELINE_SOURCE_PATH`);
+    /// `null` without a site URL. (`url` is the outlet's own website.)
+    #[schema(example = "https://www.iraqinews.example/source/alsumaria-news/")]
+    pub page_url: Option<String>,
     #[schema(example = "Alsumaria News")]
     pub name: String,
+    /// The outlet's own website.
     #[schema(example = "https://www.alsumaria.tv/")]
     pub url: Option<String>,
     pub kind: SourceKind,
@@ -75,9 +83,10 @@ pub struct SourceView {
 }
 
 impl SourceView {
-    pub fn new(row: SourceRow, article_count: i64) -> Self {
+    pub fn new(row: SourceRow, article_count: i64, site: &Site) -> Self {
         Self {
             id: row.id,
+            page_url: site.page(Page::Source, row.id, &row.slug),
             slug: row.slug,
             name: row.name,
             url: row.url,
@@ -94,6 +103,7 @@ impl SourceView {
 pub const SOURCE_FIELDS: &[&str] = &[
     "id",
     "slug",
+    "page_url",
     "name",
     "url",
     "kind",

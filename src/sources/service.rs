@@ -12,6 +12,7 @@ use crate::db::{
     paging::{Page, SortKey},
 };
 use crate::error::AppError;
+use crate::site::Site;
 use crate::slug::{self, IdOrSlug};
 use crate::sources::dto::{
     CreateSource, SOURCE_FIELDS, SOURCE_SORTS, SourceFilters, SourceKind, SourceView, UpdateSource,
@@ -42,8 +43,8 @@ impl Catalog for Sources {
         row.created_by
     }
 
-    fn view(row: SourceRow, article_count: i64, _staff: bool) -> SourceView {
-        SourceView::new(row, article_count)
+    fn view(row: SourceRow, article_count: i64, _staff: bool, site: &Site) -> SourceView {
+        SourceView::new(row, article_count, site)
     }
 
     fn sort_and_fields(filters: &SourceFilters) -> (Option<&str>, Option<&str>) {

@@ -6,13 +6,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::AppError;
 use crate::http::json::{double_option, some};
+use crate::site::{Page, Site};
 use crate::tags::models::TagRow;
 use crate::validate::Errors;
 
 /// A topic stories are filed under.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": 1, "slug": "islamic-state", "name": "Islamic State",
+    "id": 1, "slug": "islamic-state", "url": "https://www.iraqinews.example/tag/islamic-state/",
+    "name": "Islamic State",
     "description": "The militant group and the campaign against it in Iraq and Syria.",
     "article_count": 12, "created_at": "2017-11-01T09:30:00Z", "updated_at": "2017-11-01T09:30:00Z"
 }))]
@@ -21,6 +23,10 @@ pub struct TagView {
     pub id: i64,
     #[schema(example = "islamic-state")]
     pub slug: String,
+    /// The tag's page on the website (`DATELINE_SITE_URL` + `DATELINE_TAG_PATH`); `null`
+    /// without a site URL.
+    #[schema(example = "https://www.iraqinews.example/tag/islamic-state/")]
+    pub url: Option<String>,
     #[schema(example = "Islamic State")]
     pub name: String,
     pub description: Option<String>,
@@ -32,9 +38,10 @@ pub struct TagView {
 }
 
 impl TagView {
-    pub fn new(row: TagRow, article_count: i64) -> Self {
+    pub fn new(row: TagRow, article_count: i64, site: &Site) -> Self {
         Self {
             id: row.id,
+            url: site.page(Page::Tag, row.id, &row.slug),
             slug: row.slug,
             name: row.name,
             description: row.description,
@@ -49,6 +56,7 @@ impl TagView {
 pub const TAG_FIELDS: &[&str] = &[
     "id",
     "slug",
+    "url",
     "name",
     "description",
     "article_count",

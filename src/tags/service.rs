@@ -12,6 +12,7 @@ use crate::db::{
     paging::{Page, SortKey},
 };
 use crate::error::AppError;
+use crate::site::Site;
 use crate::slug::{self, IdOrSlug};
 use crate::tags::dto::{CreateTag, TAG_FIELDS, TAG_SORTS, TagFilters, TagView, UpdateTag};
 use crate::tags::models::{NewTag, TagChanges, TagRow};
@@ -40,8 +41,8 @@ impl Catalog for Tags {
         row.created_by
     }
 
-    fn view(row: TagRow, article_count: i64, _staff: bool) -> TagView {
-        TagView::new(row, article_count)
+    fn view(row: TagRow, article_count: i64, _staff: bool, site: &Site) -> TagView {
+        TagView::new(row, article_count, site)
     }
 
     fn sort_and_fields(filters: &TagFilters) -> (Option<&str>, Option<&str>) {

@@ -152,6 +152,7 @@ async fn an_article_is_created_rendered_and_read_back_by_id_or_slug() {
         [
             "id",
             "slug",
+            "url",
             "title",
             "subtitle",
             "excerpt",

@@ -7,6 +7,7 @@ mod articles;
 mod auth;
 mod catalog;
 mod comments;
+mod distribution;
 mod helpers;
 mod images;
 mod migrate;
