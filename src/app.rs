@@ -38,14 +38,15 @@ fn routes(cfg: &mut ServiceConfig) {
     .configure(health::configure);
 }
 
-/// The whole document, exactly as the server serves it at [`OPENAPI_PATH`].
+/// The whole document, exactly as a server with the default rendition widths serves it at
+/// [`OPENAPI_PATH`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    openapi::finish(api)
+    openapi::finish(api, &crate::images::process::DEFAULT_WIDTHS)
 }
 
 /// The document as the pretty-printed JSON committed in `openapi/openapi.json`.
@@ -116,7 +117,7 @@ pub fn app(
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let api = openapi::finish(api);
+    let api = openapi::finish(api, &state.config.image_widths);
     let table = RouteTable::new(
         &api,
         &[

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::db::Location;
+use crate::images::process::{DEFAULT_WIDTHS, MAX_WIDTH, MAX_WIDTHS};
 use crate::site::{self, PathTemplate, Site};
 
 /// The smallest HMAC key we accept, in bytes.
@@ -101,6 +102,8 @@ pub struct Config {
     pub response_cache_bytes: usize,
     /// `DATELINE_SITE_URL` and the path templates: canonical URLs.
     pub site: Site,
+    /// `DATELINE_IMAGE_WIDTHS`: the widths renditions come in, ascending.
+    pub image_widths: Vec<u32>,
 }
 
 impl fmt::Debug for Config {
@@ -123,6 +126,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("response_cache_bytes", &self.response_cache_bytes)
             .field("site", &self.site)
+            .field("image_widths", &self.image_widths)
             .finish()
     }
 }
@@ -382,6 +386,31 @@ impl Config {
             source: template("DATELINE_SOURCE_PATH", site::DEFAULT_SOURCE_PATH, false),
         };
 
+        let image_widths = match get("DATELINE_IMAGE_WIDTHS") {
+            None => DEFAULT_WIDTHS.to_vec(),
+            Some(v) => {
+                let mut widths: Vec<u32> = Vec::new();
+                for part in v.split(',').map(str::trim) {
+                    match part.parse::<u32>() {
+                        Ok(w) if (1..=MAX_WIDTH).contains(&w) => widths.push(w),
+                        _ => problems.push(format!(
+                            "DATELINE_IMAGE_WIDTHS: `{part}` is not a width in pixels from 1 \
+                             to {MAX_WIDTH} (give a comma list such as 160,320,640)"
+                        )),
+                    }
+                }
+                widths.sort_unstable();
+                widths.dedup();
+                if widths.len() > MAX_WIDTHS {
+                    problems.push(format!(
+                        "DATELINE_IMAGE_WIDTHS: names {} widths; at most {MAX_WIDTHS}",
+                        widths.len()
+                    ));
+                }
+                widths
+            }
+        };
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -400,6 +429,7 @@ impl Config {
             log_format,
             response_cache_bytes,
             site,
+            image_widths,
         })
     }
 
@@ -476,6 +506,16 @@ mod tests {
         assert!(text.contains("DATELINE_COMMENTS_PER_HOUR"));
         assert!(text.contains("DATELINE_ADMIN_PASSWORD: must be set"));
         assert!(text.contains("ftp://x.example"));
+    }
+
+    #[test]
+    fn image_widths_are_a_sorted_list_of_sane_widths() {
+        assert_eq!(from(&[]).unwrap().image_widths, [160, 320, 640, 1024, 1600]);
+        let c = from(&[("DATELINE_IMAGE_WIDTHS", "800, 400,400,1200")]).unwrap();
+        assert_eq!(c.image_widths, [400, 800, 1200]);
+        let err = from(&[("DATELINE_IMAGE_WIDTHS", "400,wide,0,5000")]).unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        assert!(err.0[0].contains("`wide`"), "{err}");
     }
 
     #[test]

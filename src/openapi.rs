@@ -105,7 +105,7 @@ impl Modify for Security {
 /// - rendition widths are a fixed set; optional headers are strings, never `null`.
 ///
 /// A document that cannot take these steps is served as it came.
-pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
+pub fn finish(api: OpenApiDoc, widths: &[u32]) -> OpenApiDoc {
     let mut api = api;
     add_server_errors(&mut api);
     let Ok(mut doc) = serde_json::to_value(&api) else {
@@ -119,6 +119,9 @@ pub fn finish(api: OpenApiDoc) -> OpenApiDoc {
             };
             for (method, op) in item.iter_mut() {
                 complete_operation(path, method, op, &mut fields_of);
+                if path.ends_with("/file") {
+                    rendition_widths(op, widths);
+                }
             }
         }
     }
@@ -342,6 +345,16 @@ const NAME_LISTS: &[NameLists] = &[
     },
 ];
 
+/// The widths an image's `w` may name: those this server is configured with.
+fn rendition_widths(op: &mut Value, widths: &[u32]) {
+    let params = op.get_mut("parameters").and_then(Value::as_array_mut);
+    for param in params.into_iter().flatten() {
+        if param["name"] == "w" {
+            param["schema"] = json!({"type": "integer", "enum": widths});
+        }
+    }
+}
+
 /// A pattern for a comma list of `names`, each perhaps prefixed with `-` when `signed`.
 /// Empty items are ignored, and so is an empty list.
 fn list_pattern(names: &[&str], signed: bool) -> String {
@@ -390,10 +403,6 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, fields_of: &mut 
                         {"type": "string", "format": "date"},
                         {"type": "string", "format": "date-time"}
                     ]});
-                }
-                ("w", _) if path.ends_with("/file") => {
-                    param["schema"] =
-                        json!({"type": "integer", "enum": crate::images::process::WIDTHS});
                 }
                 _ => {}
             }

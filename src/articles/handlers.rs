@@ -143,7 +143,7 @@ fn linked_views(
     let image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();
     if include.feature_image && !image_ids.is_empty() {
         for row in crate::images::queries::by_ids(conn, &image_ids)? {
-            image_views.insert(row.id, ImageView::new(row, &config.public_url));
+            image_views.insert(row.id, ImageView::new(row, config));
         }
     }
 

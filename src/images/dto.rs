@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::config::Config;
 use crate::error::AppError;
 use crate::http::json::double_option;
 use crate::images::models::ImageRow;
@@ -17,6 +18,13 @@ use crate::validate::Errors;
     "mime_type": "image/jpeg",
     "width": 1600,
     "height": 1067,
+    "renditions": [
+        {"width": 160, "url": "https://cms.example.com/api/v1/images/7/file?w=160"},
+        {"width": 320, "url": "https://cms.example.com/api/v1/images/7/file?w=320"},
+        {"width": 640, "url": "https://cms.example.com/api/v1/images/7/file?w=640"},
+        {"width": 1024, "url": "https://cms.example.com/api/v1/images/7/file?w=1024"},
+        {"width": 1600, "url": "https://cms.example.com/api/v1/images/7/file?w=1600"}
+    ],
     "size_bytes": 284113,
     "sha256": "9f2c4a7be0c1d3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d",
     "alt": "An Iraqi Sukhoi jet on the runway",
@@ -28,8 +36,7 @@ use crate::validate::Errors;
 pub struct ImageView {
     #[schema(example = 7)]
     pub id: i64,
-    /// Where the bytes are served; add `?w=320` (160, 320, 640, 1024, 1600) for a resized
-    /// rendition.
+    /// Where the bytes are served; `renditions` lists the resized ones.
     #[schema(example = "https://cms.example.com/api/v1/images/7/file")]
     pub url: String,
     /// Recognised from the bytes: `image/jpeg`, `image/png`, `image/webp` or `image/gif`.
@@ -40,6 +47,9 @@ pub struct ImageView {
     pub width: i32,
     #[schema(example = 1067)]
     pub height: i32,
+    /// The resized renditions, narrowest first, for `srcset`: one per configured width
+    /// (`DATELINE_IMAGE_WIDTHS`) up to the picture's own width.
+    pub renditions: Vec<Rendition>,
     /// Of the stored file (location and camera metadata removed).
     #[schema(example = 284113)]
     pub size_bytes: i32,
@@ -55,10 +65,32 @@ pub struct ImageView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A resized copy of an image, made on its first request and kept.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rendition {
+    #[schema(example = 320)]
+    pub width: u32,
+    #[schema(example = "https://cms.example.com/api/v1/images/7/file?w=320")]
+    pub url: String,
+}
+
 impl ImageView {
-    pub fn new(row: ImageRow, public_url: &str) -> Self {
+    /// The view of `row`, its links under `config.public_url`, with a rendition for each of
+    /// `config.image_widths` up to its width.
+    pub fn new(row: ImageRow, config: &Config) -> Self {
+        let url = format!("{}/api/v1/images/{}/file", config.public_url, row.id);
+        let renditions = config
+            .image_widths
+            .iter()
+            .filter(|w| i64::from(**w) <= i64::from(row.width))
+            .map(|w| Rendition {
+                width: *w,
+                url: format!("{url}?w={w}"),
+            })
+            .collect();
         Self {
-            url: format!("{public_url}/api/v1/images/{}/file", row.id),
+            url,
+            renditions,
             id: row.id,
             mime_type: row.mime_type,
             width: row.width,
@@ -81,6 +113,7 @@ pub const IMAGE_FIELDS: &[&str] = &[
     "mime_type",
     "width",
     "height",
+    "renditions",
     "size_bytes",
     "sha256",
     "alt",
@@ -177,7 +210,8 @@ pub struct ImageFilters {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FileParams {
-    /// A rendition this many pixels wide: 160, 320, 640, 1024 or 1600. A width at or above
+    /// A rendition this many pixels wide: one of the configured widths
+    /// (`DATELINE_IMAGE_WIDTHS`, by default 160, 320, 640, 1024 and 1600). A width at or above
     /// the original's serves the original.
     #[param(example = 320)]
     pub w: Option<u32>,

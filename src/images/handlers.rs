@@ -14,7 +14,7 @@ use crate::images::dto::{
     FileParams, IMAGE_FIELDS, IMAGE_SORTS, ImageFilters, ImageView, UpdateImage, UploadImage,
     check_texts,
 };
-use crate::images::process::{MAX_BYTES, WIDTHS};
+use crate::images::process::MAX_BYTES;
 use crate::images::{serve, service};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
@@ -177,14 +177,13 @@ pub async fn list_images(
     let fields = list::parse_fields(filters.fields.as_deref(), IMAGE_FIELDS)?;
     let q = filters.q.filter(|q| !q.trim().is_empty());
     let (rows, total) = service::list(&state, q, sort, page).await?;
-    let public_url = &state.config.public_url;
     let views = rows
         .into_iter()
-        .map(|r| ImageView::new(r, public_url))
+        .map(|r| ImageView::new(r, &state.config))
         .collect();
     list::page_response(
         &req,
-        public_url,
+        &state.config.public_url,
         page,
         total,
         views,
@@ -238,7 +237,7 @@ pub async fn upload_image(
         form.credit,
     )
     .await?;
-    let view = ImageView::new(row, &state.config.public_url);
+    let view = ImageView::new(row, &state.config);
     created(&state.config.public_url, "images", view.id, &view)
 }
 
@@ -268,7 +267,7 @@ pub async fn get_image(
 ) -> Result<HttpResponse, AppError> {
     let fields = list::parse_fields(params.fields.as_deref(), IMAGE_FIELDS)?;
     let id = id.into_inner();
-    let view = ImageView::new(service::find(&state, id).await?, &state.config.public_url);
+    let view = ImageView::new(service::find(&state, id).await?, &state.config);
     json_response(
         StatusCode::OK,
         &view,
@@ -281,9 +280,10 @@ pub async fn get_image(
 ///
 /// The file, with its `Content-Type`, a strong `ETag`, `Cache-Control: public,
 /// max-age=31536000, immutable` (an image's bytes never change) and `Range` support. `w`
-/// asks for a rendition that wide (160, 320, 640, 1024 or 1600), resized with a Lanczos
-/// filter, made on first request and kept; a width at or above the original's serves the
-/// original. Renditions of GIFs are PNG stills.
+/// asks for a rendition that wide (one of `DATELINE_IMAGE_WIDTHS`, by default 160, 320, 640,
+/// 1024 and 1600; any other is a `422` that lists them), resized with a Lanczos filter, made
+/// on first request and kept; a width at or above the original's serves the original. The
+/// image's `renditions` list the widths up to its own. Renditions of GIFs are PNG stills.
 #[utoipa::path(
     tag = "images",
     params(
@@ -322,10 +322,15 @@ pub async fn image_file(
     id: web::Path<i64>,
     Query(params): Query<FileParams>,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(w) = params.w.filter(|w| !WIDTHS.contains(w)) {
+    let widths = &state.config.image_widths;
+    if let Some(w) = params.w.filter(|w| !widths.contains(w)) {
+        let listed: Vec<String> = widths.iter().map(ToString::to_string).collect();
         return Err(AppError::invalid(
             "w",
-            format!("{w} is not a rendition width; use 160, 320, 640, 1024 or 1600"),
+            format!(
+                "{w} is not a rendition width; use one of {}",
+                listed.join(", ")
+            ),
         ));
     }
     let file = service::file(&state, id.into_inner(), params.w).await?;
@@ -377,7 +382,7 @@ pub async fn update_image(
     let if_match = etag::if_match(&req);
     let view = ImageView::new(
         service::update(&state, user, id, body.into_inner(), if_match).await?,
-        &state.config.public_url,
+        &state.config,
     );
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
 }

@@ -163,16 +163,26 @@ impl Media {
         })
     }
 
-    /// Removes an original and every rendition of it. It does not wait for a rendition being
+    /// Removes an original and every rendition of it, whatever widths they were made at
+    /// (the configured widths may have changed since). It does not wait for a rendition being
     /// made (that notices the original is gone and removes its own output).
     pub fn remove_all(&self, sha256: &str, format: Format) -> Result<(), AppError> {
         self.store
             .delete(&original_key(sha256, format))
             .map_err(io)?;
-        for width in process::WIDTHS {
-            self.store
-                .delete(&rendition_key(sha256, format, width))
-                .map_err(io)?;
+        let one = rendition_key(sha256, format, 0);
+        let (folder, name) = one.rsplit_once('/').unwrap_or(("", &one));
+        let mine = format!(
+            "{folder}/{}",
+            name.split_once("-w").map_or(name, |(s, _)| s)
+        );
+        for key in self.store.keys_under(folder).map_err(io)? {
+            if key
+                .strip_prefix(&mine)
+                .is_some_and(|rest| rest.starts_with("-w"))
+            {
+                self.store.delete(&key).map_err(io)?;
+            }
         }
         Ok(())
     }

@@ -20,8 +20,12 @@ pub const MAX_PIXELS: u64 = 40_000_000;
 /// channels are cut to 8 as they are decoded, so no picture within [`MAX_PIXELS`] takes more;
 /// the check stays, should a decoder ever change).
 pub const MAX_DECODED_BYTES: u64 = 160 * 1024 * 1024;
-/// The widths renditions come in.
-pub const WIDTHS: [u32; 5] = [160, 320, 640, 1024, 1600];
+/// The widths renditions come in unless `DATELINE_IMAGE_WIDTHS` says otherwise.
+pub const DEFAULT_WIDTHS: [u32; 5] = [160, 320, 640, 1024, 1600];
+/// The widest rendition `DATELINE_IMAGE_WIDTHS` may name.
+pub const MAX_WIDTH: u32 = 4096;
+/// The most rendition widths `DATELINE_IMAGE_WIDTHS` may name.
+pub const MAX_WIDTHS: usize = 16;
 
 /// An upload that passed every check, with its metadata removed.
 #[derive(Debug)]

@@ -176,10 +176,15 @@ impl MediaStore for S3Store {
         }
     }
 
-    fn keys(&self) -> io::Result<Vec<String>> {
+    fn keys_under(&self, folder: &str) -> io::Result<Vec<String>> {
         use futures_util::TryStreamExt;
         let store = self.store.clone();
-        let prefix = (!self.prefix.is_empty()).then(|| Path::from(self.prefix.as_str()));
+        let under = [self.prefix.as_str(), folder]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
+        let prefix = (!under.is_empty()).then(|| Path::from(under.as_str()));
         let listed = self.run(async move {
             store
                 .list(prefix.as_ref())

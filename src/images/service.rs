@@ -164,14 +164,14 @@ pub async fn update(
     body: Result<UpdateImage, AppError>,
     if_match: Option<String>,
 ) -> Result<ImageRow, AppError> {
-    let public_url = state.config.public_url.clone();
+    let config = state.config.clone();
     db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
         policy::require_edit_owned(&user, current.created_by)?;
         let body = body?.validate()?;
         etag::check_if_match(
             if_match.as_deref(),
-            &etag::of_json(&ImageView::new(current, &public_url))?,
+            &etag::of_json(&ImageView::new(current, &config))?,
         )?;
         let changes = ImageChanges {
             alt: body.alt,
@@ -217,14 +217,14 @@ pub async fn delete(
     id: i64,
     if_match: Option<String>,
 ) -> Result<(), AppError> {
-    let public_url = state.config.public_url.clone();
+    let config = state.config.clone();
     let media = state.media.clone();
     db::write(&state.db, move |conn| {
         let current = queries::find(conn, id)?.ok_or_else(|| not_found(id))?;
         policy::require_edit_owned(&user, current.created_by)?;
         etag::check_if_match(
             if_match.as_deref(),
-            &etag::of_json(&ImageView::new(current.clone(), &public_url))?,
+            &etag::of_json(&ImageView::new(current.clone(), &config))?,
         )?;
         let (articles, authors) = queries::users_of(conn, id)?;
         if !articles.is_empty() || !authors.is_empty() {

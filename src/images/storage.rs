@@ -31,8 +31,12 @@ pub trait MediaStore: Send + Sync + 'static {
     }
     /// Removes `key`; removing a missing key is not an error.
     fn delete(&self, key: &str) -> io::Result<()>;
+    /// Every stored key under the folder `folder` (`""`: all), sorted.
+    fn keys_under(&self, folder: &str) -> io::Result<Vec<String>>;
     /// Every stored key, sorted (for copying a store, and for checks).
-    fn keys(&self) -> io::Result<Vec<String>>;
+    fn keys(&self) -> io::Result<Vec<String>> {
+        self.keys_under("")
+    }
 }
 
 /// Files under a folder (`DATELINE_MEDIA_DIR`).
@@ -111,7 +115,7 @@ impl MediaStore for LocalStore {
         }
     }
 
-    fn keys(&self) -> io::Result<Vec<String>> {
+    fn keys_under(&self, folder: &str) -> io::Result<Vec<String>> {
         fn walk(root: &Path, dir: &Path, keys: &mut Vec<String>) -> io::Result<()> {
             for entry in fs::read_dir(dir)? {
                 let path = entry?.path();
@@ -127,8 +131,15 @@ impl MediaStore for LocalStore {
             }
             Ok(())
         }
+        let start = match folder {
+            "" => self.root.clone(),
+            folder => self.path(folder)?,
+        };
         let mut keys = Vec::new();
-        walk(&self.root, &self.root, &mut keys)?;
+        match walk(&self.root, &start, &mut keys) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            walked => walked?,
+        }
         keys.sort();
         Ok(keys)
     }

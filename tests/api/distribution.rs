@@ -122,3 +122,87 @@ async fn without_a_site_url_every_url_is_null() {
         assert_eq!(url, &Value::Null, "{read}");
     }
 }
+
+crate::both_backends!(images_list_their_renditions_up_to_their_own_width);
+async fn images_list_their_renditions_up_to_their_own_width() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let img = crate::images::upload(&app, &crate::images::png(700, 400), &admin).await;
+    let id = img["id"].as_i64().unwrap();
+    let base = app.url(&format!("/api/v1/images/{id}/file"));
+    assert_eq!(
+        img["renditions"],
+        json!([
+            {"width": 160, "url": format!("{base}?w=160")},
+            {"width": 320, "url": format!("{base}?w=320")},
+            {"width": 640, "url": format!("{base}?w=640")},
+        ]),
+        "only the widths up to the picture's 700"
+    );
+    let listed = app
+        .get("/api/v1/images?fields=id,renditions", None)
+        .await
+        .ok();
+    assert_eq!(listed["data"][0]["renditions"], img["renditions"]);
+    let res = app
+        .get(&format!("/api/v1/images/{id}/file?w=500"), None)
+        .await;
+    let problem = res.problem(422);
+    assert_eq!(res.invalid_fields(), ["w"]);
+    assert!(
+        problem.to_string().contains("160, 320, 640, 1024, 1600"),
+        "the answer lists the widths: {problem}"
+    );
+}
+
+crate::both_backends!(rendition_widths_come_from_configuration);
+async fn rendition_widths_come_from_configuration() {
+    let app = TestApp::spawn_with(|c| c.image_widths = vec![200, 500, 900]).await;
+    let admin = app.admin_token().await;
+    let img = crate::images::upload(&app, &crate::images::png(600, 300), &admin).await;
+    let id = img["id"].as_i64().unwrap();
+    let widths: Vec<i64> = img["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["width"].as_i64().unwrap())
+        .collect();
+    assert_eq!(widths, [200, 500]);
+    let res = app
+        .get(&format!("/api/v1/images/{id}/file?w=500"), None)
+        .await;
+    assert_eq!(res.status, 200);
+    let decoded = image::load_from_memory(&res.body).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (500, 250));
+    let res = app
+        .get(&format!("/api/v1/images/{id}/file?w=320"), None)
+        .await;
+    assert_eq!(res.invalid_fields(), ["w"]);
+    assert!(res.text().contains("200, 500, 900"), "{}", res.text());
+    // The served document says which widths this server makes.
+    let doc = app.get("/api-docs/openapi.json", None).await.ok();
+    let params = &doc["paths"]["/api/v1/images/{id}/file"]["get"]["parameters"];
+    let w = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "w")
+        .unwrap();
+    assert_eq!(w["schema"]["enum"], json!([200, 500, 900]));
+
+    // Deleting the image removes its renditions, whatever widths they were made at: here
+    // also one of a width configured no more.
+    let store = app.state.media.store();
+    let keys = store.keys().unwrap();
+    assert_eq!(keys.len(), 2, "the original and one rendition: {keys:?}");
+    let made = keys.iter().find(|k| k.contains("-w500.")).unwrap();
+    store
+        .put(&made.replace("-w500.", "-w777."), b"an older width")
+        .unwrap();
+    assert_eq!(store.keys().unwrap().len(), 3);
+    let del = app
+        .delete(&format!("/api/v1/images/{id}"), Some(&admin))
+        .await;
+    assert_eq!(del.status, 204);
+    assert_eq!(store.keys().unwrap(), Vec::<String>::new());
+}
