@@ -20,7 +20,7 @@ use crate::http::middleware::{entity_tag, not_modified, request_log, security_he
 use crate::http::routes::{self, RouteTable};
 use crate::openapi::{self, ApiDoc, OPENAPI_PATH};
 use crate::state::AppState;
-use crate::{articles, auth, authors, comments, health, images, sources, tags, users};
+use crate::{articles, auth, authors, comments, feeds, health, images, sources, tags, users};
 
 /// Every documented route. The server and the OpenAPI document both come from here.
 fn routes(cfg: &mut ServiceConfig) {
@@ -35,6 +35,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::configure)
             .configure(users::configure),
     )
+    .configure(feeds::configure)
     .configure(health::configure);
 }
 

@@ -52,6 +52,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// The publication, as feeds and the news sitemap name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// `DATELINE_PUBLICATION_NAME`.
+    pub name: String,
+    /// `DATELINE_PUBLICATION_LANGUAGE`: a language tag such as `en` or `ar-IQ`.
+    pub language: String,
+}
+
 /// The first admin, created at start-up when no user exists yet.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AdminBootstrap {
@@ -104,6 +113,8 @@ pub struct Config {
     pub site: Site,
     /// `DATELINE_IMAGE_WIDTHS`: the widths renditions come in, ascending.
     pub image_widths: Vec<u32>,
+    /// `DATELINE_PUBLICATION_NAME` and `DATELINE_PUBLICATION_LANGUAGE`.
+    pub publication: Publication,
 }
 
 impl fmt::Debug for Config {
@@ -127,6 +138,7 @@ impl fmt::Debug for Config {
             .field("response_cache_bytes", &self.response_cache_bytes)
             .field("site", &self.site)
             .field("image_widths", &self.image_widths)
+            .field("publication", &self.publication)
             .finish()
     }
 }
@@ -411,6 +423,25 @@ impl Config {
             }
         };
 
+        let language = get("DATELINE_PUBLICATION_LANGUAGE").unwrap_or_else(|| "en".to_owned());
+        let well_formed = language.split('-').enumerate().all(|(i, part)| {
+            let (min, max) = if i == 0 { (2, 3) } else { (1, 8) };
+            (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric())
+        }) && language
+            .bytes()
+            .take_while(|b| *b != b'-')
+            .all(|b| b.is_ascii_alphabetic());
+        if !well_formed {
+            problems.push(format!(
+                "DATELINE_PUBLICATION_LANGUAGE: `{language}` is not a language tag such as en, \
+                 ar or en-GB"
+            ));
+        }
+        let publication = Publication {
+            name: get("DATELINE_PUBLICATION_NAME").unwrap_or_else(|| "Dateline".to_owned()),
+            language,
+        };
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -430,6 +461,7 @@ impl Config {
             response_cache_bytes,
             site,
             image_widths,
+            publication,
         })
     }
 
@@ -516,6 +548,29 @@ mod tests {
         let err = from(&[("DATELINE_IMAGE_WIDTHS", "400,wide,0,5000")]).unwrap_err();
         assert_eq!(err.0.len(), 3, "{err}");
         assert!(err.0[0].contains("`wide`"), "{err}");
+    }
+
+    #[test]
+    fn the_publication_has_a_name_and_a_language_tag() {
+        let c = from(&[]).unwrap();
+        assert_eq!(
+            c.publication,
+            Publication {
+                name: "Dateline".into(),
+                language: "en".into()
+            }
+        );
+        for good in ["ar", "en-GB", "zh-Hant-TW"] {
+            let c = from(&[("DATELINE_PUBLICATION_LANGUAGE", good)]).unwrap();
+            assert_eq!(c.publication.language, good);
+        }
+        for bad in ["english", "e", "en_GB", "12", "en-", "en GB"] {
+            let err = from(&[("DATELINE_PUBLICATION_LANGUAGE", bad)]).unwrap_err();
+            assert!(
+                err.0[0].starts_with("DATELINE_PUBLICATION_LANGUAGE"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

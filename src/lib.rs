@@ -10,6 +10,7 @@ pub mod comments;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod feeds;
 pub mod health;
 pub mod http;
 pub mod images;

@@ -53,6 +53,7 @@ refuse lost updates (`412`).",
         (name = "comments", description = "Readers' comments: posted by anyone on public articles, held for moderation, threaded. Bodies are plain text, served as JSON strings; escape them for HTML."),
         (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "users", description = "Staff accounts (admin only)."),
+        (name = "distribution", description = "What a website's frontend and aggregators read outside `/api/v1`: RSS, Atom and JSON feeds of the latest public stories, for the site and per tag, author and source. They need `DATELINE_SITE_URL`."),
         (name = "operations", description = "Health of the running service.")
     ),
     components(

@@ -206,3 +206,197 @@ async fn rendition_widths_come_from_configuration() {
     assert_eq!(del.status, 204);
     assert_eq!(store.keys().unwrap(), Vec::<String>::new());
 }
+
+/// An app whose articles have canonical URLs on https://www.iraqinews.example.
+async fn with_site() -> TestApp {
+    TestApp::spawn_with(|c| {
+        c.site.base = Some("https://www.iraqinews.example".into());
+        c.publication.name = "Iraqi News Desk".into();
+        c.publication.language = "en-GB".into();
+    })
+    .await
+}
+
+const FILES: [(&str, &str, feed_rs::model::FeedType); 3] = [
+    (
+        "rss.xml",
+        "application/rss+xml; charset=utf-8",
+        feed_rs::model::FeedType::RSS2,
+    ),
+    (
+        "atom.xml",
+        "application/atom+xml; charset=utf-8",
+        feed_rs::model::FeedType::Atom,
+    ),
+    (
+        "feed.json",
+        "application/feed+json; charset=utf-8",
+        feed_rs::model::FeedType::JSON,
+    ),
+];
+
+crate::both_backends!(every_feed_parses_with_a_real_parser);
+async fn every_feed_parses_with_a_real_parser() {
+    let app = with_site().await;
+    let admin = app.admin_token().await;
+    let first = filed(&app, &admin).await;
+    let img = crate::images::upload(&app, &crate::images::png(800, 500), &admin).await;
+    let res = app
+        .patch(
+            &format!("/api/v1/images/{}", img["id"]),
+            &json!({"credit": "Iraqi Ministry of Defence"}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let second = app
+        .create(
+            "/api/v1/articles",
+            json!({
+                "title": "Troops advance on Rawa",
+                "body": "Army units *moved* toward Rawa at dawn.",
+                "status": "published",
+                "published_at": "2017-11-02T06:00:00Z",
+                "author_ids": first["author_ids"],
+                "feature_image_id": img["id"],
+            }),
+            &admin,
+        )
+        .await;
+    app.create(
+        "/api/v1/articles",
+        json!({"title": "A draft nobody may read", "author_ids": first["author_ids"]}),
+        &admin,
+    )
+    .await;
+
+    for (subject, want) in [
+        ("", vec![&second, &first]),
+        ("tag/islamic-state/", vec![&first]),
+        ("author/samir-khalil/", vec![&second, &first]),
+        ("source/alsumaria-news/", vec![&first]),
+    ] {
+        for (file, content_type, kind) in FILES {
+            let path = format!("/feeds/{subject}{file}");
+            let res = app.get(&path, None).await;
+            assert_eq!(res.status, 200, "{path}: {}", res.text());
+            assert_eq!(res.header("content-type"), Some(content_type), "{path}");
+            assert_eq!(res.header("cache-control"), Some("public, max-age=60"));
+            let feed = feed_rs::parser::parse(res.body.as_slice())
+                .unwrap_or_else(|e| panic!("{path} does not parse: {e}\n{}", res.text()));
+            assert_eq!(feed.feed_type, kind, "{path}");
+            let title = feed.title.as_ref().map(|t| t.content.as_str()).unwrap();
+            assert!(title.starts_with("Iraqi News Desk"), "{path}: {title}");
+            let links: Vec<String> = feed
+                .entries
+                .iter()
+                .map(|e| e.links.first().map(|l| l.href.clone()).unwrap_or_default())
+                .collect();
+            let urls: Vec<String> = want
+                .iter()
+                .map(|a| a["url"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(links, urls, "{path}: newest first, public only");
+            let entry = feed.entries.last().unwrap();
+            assert_eq!(
+                entry.title.as_ref().map(|t| t.content.as_str()),
+                Some("Jets hit a workshop near Qaim"),
+                "{path}"
+            );
+            assert_eq!(
+                entry.published.map(|t| t.to_rfc3339()).as_deref(),
+                Some("2017-11-01T09:30:00+00:00"),
+                "{path}"
+            );
+            let names: Vec<&str> = entry
+                .authors
+                .iter()
+                .filter_map(|p| p.name.as_deref())
+                .collect();
+            assert_eq!(names, ["Samir Khalil"], "{path}");
+            let terms: Vec<String> = entry
+                .categories
+                .iter()
+                .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
+                .collect();
+            assert_eq!(terms, ["Islamic State"], "{path}");
+            let content = entry.content.as_ref().and_then(|c| c.body.as_deref());
+            assert!(
+                content.is_some_and(|c| c.contains("<p>Fighter jets struck")),
+                "{path}: full content, got {content:?}"
+            );
+            assert!(entry.updated.is_some(), "{path}: the entry's update time");
+            if subject.is_empty() || subject.starts_with("author") {
+                let pictured = &feed.entries[0];
+                let image_url = img["url"].as_str().unwrap();
+                if file == "feed.json" {
+                    // JSON Feed's attachments are links to feed-rs.
+                    let attached = pictured
+                        .links
+                        .iter()
+                        .find(|l| l.href == image_url)
+                        .unwrap_or_else(|| panic!("{path}: {:?}", pictured.links));
+                    assert_eq!(attached.media_type.as_deref(), Some("image/png"));
+                    assert_eq!(attached.length, Some(img["size_bytes"].as_u64().unwrap()));
+                    let json: Value = serde_json::from_slice(&res.body).unwrap();
+                    assert_eq!(json["items"][0]["image"], image_url);
+                    assert_eq!(
+                        json["items"][0]["_dateline"]["image_credit"],
+                        "Iraqi Ministry of Defence"
+                    );
+                } else {
+                    let media = pictured.media.first();
+                    let content = media.and_then(|m| m.content.first());
+                    assert_eq!(
+                        content.and_then(|c| c.url.as_ref()).map(|u| u.to_string()),
+                        Some(image_url.to_owned()),
+                        "{path}: the feature image, {:?}",
+                        pictured.media
+                    );
+                    let credits: Vec<&str> = media
+                        .map(|m| m.credits.iter().map(|c| c.entity.as_str()).collect())
+                        .unwrap_or_default();
+                    assert_eq!(credits, ["Iraqi Ministry of Defence"], "{path}");
+                }
+            }
+        }
+    }
+
+    // limit, ETags, and what is not there.
+    let one = app.get("/feeds/atom.xml?limit=1", None).await;
+    let feed = feed_rs::parser::parse(one.body.as_slice()).unwrap();
+    assert_eq!(feed.entries.len(), 1);
+    for (bad, status) in [("limit=0", 422), ("limit=101", 422), ("limit=many", 422)] {
+        let res = app.get(&format!("/feeds/rss.xml?{bad}"), None).await;
+        assert_eq!(res.status, status, "{bad}: {}", res.text());
+    }
+    let res = app.get("/feeds/rss.xml", None).await;
+    let tag = res.header("etag").unwrap().to_owned();
+    let again = app
+        .request(actix_web::http::Method::GET, "/feeds/rss.xml", None)
+        .insert_header(("If-None-Match", tag.as_str()));
+    assert_eq!(send(again, None).await.status, 304);
+    assert_eq!(
+        app.get("/feeds/tag/no-such-tag/rss.xml", None).await.status,
+        404
+    );
+    assert!(
+        app.get("/feeds/rss.txt", None)
+            .await
+            .status
+            .is_client_error()
+    );
+}
+
+crate::both_backends!(feeds_need_a_site_url);
+async fn feeds_need_a_site_url() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/feeds/rss.xml", None).await;
+    let problem = res.problem(404);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("DATELINE_SITE_URL")),
+        "{problem}"
+    );
+}

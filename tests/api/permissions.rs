@@ -75,6 +75,16 @@ const PUBLIC: &[(&str, &str, &str)] = &[
         "/api/v1/images/{id}/file",
         "image bytes are public and immutable (`Cache-Control: public`)",
     ),
+    (
+        "GET",
+        "/feeds/{file}",
+        "the site's feed: public articles only, the same for every caller",
+    ),
+    (
+        "GET",
+        "/feeds/{subject}/{slug}/{file}",
+        "a tag's, author's or source's feed: public articles only, the same for every caller",
+    ),
 ];
 
 /// The callers, in column order.
