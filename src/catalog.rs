@@ -15,6 +15,7 @@ use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, FieldsParam, Page, PageParams, SortKey};
 use crate::http::{CACHE_PRIVATE, Json, created, etag, json_response, read_cache};
+use crate::config::Config;
 use crate::site::Site;
 use crate::slug::IdOrSlug;
 use crate::state::AppState;
@@ -47,6 +48,11 @@ pub trait Catalog: 'static {
     fn created_by(row: &Self::Row) -> Option<i64>;
     /// The view of a row with its public article count; `staff` for signed-in callers.
     fn view(row: Self::Row, article_count: i64, staff: bool, site: &Site) -> Self::View;
+    /// Completes the views of a page with the objects they embed, in one query for the page
+    /// (an author's avatar image). Nothing by default.
+    fn embed(_conn: &mut Conn, _views: &mut [Self::View], _config: &Config) -> diesel::QueryResult<()> {
+        Ok(())
+    }
 
     /// The `sort` and `fields` parameters among the filters.
     fn sort_and_fields(filters: &Self::Filters) -> (Option<&str>, Option<&str>);
@@ -125,17 +131,19 @@ pub fn views_of<C: Catalog>(
     conn: &mut Conn,
     rows: Vec<C::Row>,
     staff: bool,
-    site: &Site,
+    config: &Config,
 ) -> diesel::QueryResult<Vec<C::View>> {
     let ids: Vec<i64> = rows.iter().map(C::id).collect();
     let counts = C::article_counts(conn, &ids, db::now())?;
-    Ok(rows
+    let mut views: Vec<C::View> = rows
         .into_iter()
         .map(|row| {
             let count = counts.get(&C::id(&row)).copied().unwrap_or(0);
-            C::view(row, count, staff, site)
+            C::view(row, count, staff, &config.site)
         })
-        .collect())
+        .collect();
+    C::embed(conn, &mut views, config)?;
+    Ok(views)
 }
 
 /// The views of the rows with these ids, by id (for embedding): one query whatever the
@@ -144,15 +152,17 @@ pub fn views_by_id<C: Catalog>(
     conn: &mut Conn,
     ids: &[i64],
     staff: bool,
-    site: &Site,
+    config: &Config,
 ) -> diesel::QueryResult<HashMap<i64, C::View>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(C::by_ids_counted(conn, ids, db::now())?
+    let (ids, mut views): (Vec<i64>, Vec<C::View>) = C::by_ids_counted(conn, ids, db::now())?
         .into_iter()
-        .map(|(row, count)| (C::id(&row), C::view(row, count, staff, site)))
-        .collect())
+        .map(|(row, count)| (C::id(&row), C::view(row, count, staff, &config.site)))
+        .unzip();
+    C::embed(conn, &mut views, config)?;
+    Ok(ids.into_iter().zip(views).collect())
 }
 
 /// The view of one row, with its count.
@@ -160,9 +170,9 @@ fn view_of<C: Catalog>(
     conn: &mut Conn,
     row: C::Row,
     staff: bool,
-    site: &Site,
+    config: &Config,
 ) -> Result<C::View, AppError> {
-    views_of::<C>(conn, vec![row], staff, site)?
+    views_of::<C>(conn, vec![row], staff, config)?
         .pop()
         .ok_or_else(|| AppError::internal("a view went missing"))
 }
@@ -172,10 +182,10 @@ fn load<C: Catalog>(
     conn: &mut Conn,
     key: &IdOrSlug,
     staff: bool,
-    site: &Site,
+    config: &Config,
 ) -> Result<(C::Row, C::View), AppError> {
     let row = C::find(conn, key)?.ok_or_else(|| not_found::<C>(key))?;
-    Ok((row.clone(), view_of::<C>(conn, row, staff, site)?))
+    Ok((row.clone(), view_of::<C>(conn, row, staff, config)?))
 }
 
 /// `GET /{collection}`.
@@ -194,7 +204,7 @@ pub async fn list<C: Catalog>(
     let config = state.config.clone();
     let views = db::read(&state.db, move |conn| {
         let (rows, total) = C::list(conn, &filters, &sort, page)?;
-        Ok((views_of::<C>(conn, rows, staff, &config.site)?, total))
+        Ok((views_of::<C>(conn, rows, staff, &config)?, total))
     })
     .await?;
     let (views, total) = views;
@@ -222,7 +232,7 @@ pub async fn get<C: Catalog>(
     let staff = user.0.is_some();
     let config = state.config.clone();
     let (_, view) = db::read(&state.db, move |conn| {
-        load::<C>(conn, &key, staff, &config.site)
+        load::<C>(conn, &key, staff, &config)
     })
     .await?;
     json_response(StatusCode::OK, &view, fields.as_deref(), read_cache(!staff))
@@ -236,14 +246,17 @@ pub async fn create<C: Catalog>(
 ) -> Result<HttpResponse, AppError> {
     C::may_create(&user)?;
     let body = C::validate_create(body.into_inner()?)?;
-    let row = db::write(&state.db, move |conn| C::insert(conn, body, Some(user.id))).await?;
-    let id = C::id(&row);
-    created(
-        &state.config.public_url,
-        C::COLLECTION,
-        id,
-        &C::view(row, 0, true, &state.config.site),
-    )
+    let config = state.config.clone();
+    let (id, view) = db::write(&state.db, move |conn| {
+        let row = C::insert(conn, body, Some(user.id))?;
+        let id = C::id(&row);
+        let mut views = [C::view(row, 0, true, &config.site)];
+        C::embed(conn, &mut views, &config)?;
+        let [view] = views;
+        Ok((id, view))
+    })
+    .await?;
+    created(&state.config.public_url, C::COLLECTION, id, &view)
 }
 
 /// `PATCH /{collection}/{id_or_slug}`: editors and admins change anything, authors what they
@@ -259,12 +272,12 @@ pub async fn update<C: Catalog>(
     let if_match = etag::if_match(&req);
     let config = state.config.clone();
     let view = db::write(&state.db, move |conn| {
-        let (current, view) = load::<C>(conn, &key, true, &config.site)?;
+        let (current, view) = load::<C>(conn, &key, true, &config)?;
         require_edit::<C>(conn, &user, &current)?;
         let body = C::validate_update(body.into_inner()?)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         let row = C::update(conn, &current, body)?;
-        view_of::<C>(conn, row, true, &config.site)
+        view_of::<C>(conn, row, true, &config)
     })
     .await?;
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
@@ -281,7 +294,7 @@ pub async fn delete<C: Catalog>(
     let if_match = etag::if_match(&req);
     let config = state.config.clone();
     db::write(&state.db, move |conn| {
-        let (current, view) = load::<C>(conn, &key, true, &config.site)?;
+        let (current, view) = load::<C>(conn, &key, true, &config)?;
         require_edit::<C>(conn, &user, &current)?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&view)?)?;
         C::check_delete(conn, &current)?;

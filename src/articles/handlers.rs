@@ -127,15 +127,15 @@ fn linked_views(
     let source_ids = all(|l| &l.source_ids);
 
     let author_views = match include.authors {
-        true => catalog::views_by_id::<Authors>(conn, &author_ids, with_email, &config.site)?,
+        true => catalog::views_by_id::<Authors>(conn, &author_ids, with_email, config)?,
         false => HashMap::new(),
     };
     let tag_views = match include.tags {
-        true => catalog::views_by_id::<Tags>(conn, &tag_ids, with_email, &config.site)?,
+        true => catalog::views_by_id::<Tags>(conn, &tag_ids, with_email, config)?,
         false => HashMap::new(),
     };
     let source_views = match include.sources {
-        true => catalog::views_by_id::<Sources>(conn, &source_ids, with_email, &config.site)?,
+        true => catalog::views_by_id::<Sources>(conn, &source_ids, with_email, config)?,
         false => HashMap::new(),
     };
 

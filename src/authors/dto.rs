@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::authors::models::AuthorRow;
 use crate::error::AppError;
+use crate::images::dto::ImageView;
 use crate::http::json::{double_option, some};
 use crate::site::{Page, Site};
 use crate::validate::Errors;
@@ -17,6 +18,7 @@ use crate::validate::Errors;
     "name": "Samir Khalil",
     "bio": "Covers security in Anbar province from Baghdad.",
     "email": "samir.khalil@iraqinews.example", "website": null, "avatar_image_id": null,
+    "avatar_image": null,
     "article_count": 31, "created_at": "2017-11-01T09:30:00Z", "updated_at": "2017-11-01T09:30:00Z"
 }))]
 pub struct AuthorView {
@@ -38,6 +40,8 @@ pub struct AuthorView {
     pub website: Option<String>,
     /// The author's picture (an uploaded image's id).
     pub avatar_image_id: Option<i64>,
+    /// That picture's image object, with its `renditions` for `srcset`; `null` without one.
+    pub avatar_image: Option<ImageView>,
     /// Public articles with this author on the byline.
     #[schema(example = 31)]
     pub article_count: i64,
@@ -57,6 +61,7 @@ impl AuthorView {
             email: with_email.then_some(row.email),
             website: row.website,
             avatar_image_id: row.avatar_image_id,
+            avatar_image: None,
             article_count,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -74,6 +79,7 @@ pub const AUTHOR_FIELDS: &[&str] = &[
     "email",
     "website",
     "avatar_image_id",
+    "avatar_image",
     "article_count",
     "created_at",
     "updated_at",

@@ -17,7 +17,10 @@ use crate::db::{
     self,
     paging::{Page, SortKey},
 };
+use crate::config::Config;
 use crate::error::AppError;
+use crate::images::dto::ImageView;
+use crate::images::models::ImageRow;
 use crate::site::Site;
 use crate::slug::{self, IdOrSlug};
 
@@ -47,6 +50,25 @@ impl Catalog for Authors {
     /// The email only for signed-in staff.
     fn view(row: AuthorRow, article_count: i64, staff: bool, site: &Site) -> AuthorView {
         AuthorView::new(row, article_count, staff, site)
+    }
+
+    /// Each author's avatar image, one query for the page.
+    fn embed(conn: &mut db::Conn, views: &mut [AuthorView], config: &Config) -> QueryResult<()> {
+        let ids: Vec<i64> = views.iter().filter_map(|v| v.avatar_image_id).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let images: HashMap<i64, ImageRow> = crate::images::queries::by_ids(conn, &ids)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        for view in views {
+            view.avatar_image = view
+                .avatar_image_id
+                .and_then(|id| images.get(&id))
+                .map(|row| ImageView::new(row.clone(), config));
+        }
+        Ok(())
     }
 
     fn sort_and_fields(filters: &AuthorFilters) -> (Option<&str>, Option<&str>) {

@@ -400,3 +400,67 @@ async fn feeds_need_a_site_url() {
         "{problem}"
     );
 }
+
+crate::both_backends!(an_authors_avatar_carries_its_image_object);
+async fn an_authors_avatar_carries_its_image_object() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let avatar = crate::images::upload(&app, &crate::images::png(400, 400), &admin).await;
+    let author = app
+        .create(
+            "/api/v1/authors",
+            json!({"name": "Layla Hassan", "avatar_image_id": avatar["id"]}),
+            &admin,
+        )
+        .await;
+    assert_eq!(author["avatar_image"], avatar, "the create answer embeds it");
+    let plain = app
+        .create("/api/v1/authors", json!({"name": "Omar Farouk"}), &admin)
+        .await;
+    assert_eq!(plain["avatar_image"], Value::Null);
+    let widths: Vec<i64> = avatar["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["width"].as_i64().unwrap())
+        .collect();
+    assert_eq!(widths, [160, 320], "ready for srcset, up to its 400 pixels");
+
+    let read = app
+        .get(&format!("/api/v1/authors/{}", author["slug"].as_str().unwrap()), None)
+        .await
+        .ok();
+    assert_eq!(read["avatar_image"], avatar);
+    let listed = app
+        .get("/api/v1/authors?fields=slug,avatar_image", None)
+        .await
+        .ok();
+    let by_slug = |slug: &str| {
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["slug"] == slug)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_slug("layla-hassan")["avatar_image"], avatar);
+    assert_eq!(by_slug("omar-farouk")["avatar_image"], Value::Null);
+
+    app.create(
+        "/api/v1/articles",
+        json!({
+            "title": "Families return to Qaim",
+            "status": "published",
+            "author_ids": [author["id"], plain["id"]],
+        }),
+        &admin,
+    )
+    .await;
+    let article = app
+        .get("/api/v1/articles/families-return-to-qaim?include=authors", None)
+        .await
+        .ok();
+    assert_eq!(article["authors"][0]["avatar_image"], avatar);
+    assert_eq!(article["authors"][1]["avatar_image"], Value::Null);
+}
