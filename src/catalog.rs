@@ -11,11 +11,11 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::auth::{AuthUser, MaybeAuthUser, policy};
+use crate::config::Config;
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, FieldsParam, Page, PageParams, SortKey};
 use crate::http::{CACHE_PRIVATE, Json, created, etag, json_response, read_cache};
-use crate::config::Config;
 use crate::site::Site;
 use crate::slug::IdOrSlug;
 use crate::state::AppState;
@@ -50,7 +50,11 @@ pub trait Catalog: 'static {
     fn view(row: Self::Row, article_count: i64, staff: bool, site: &Site) -> Self::View;
     /// Completes the views of a page with the objects they embed, in one query for the page
     /// (an author's avatar image). Nothing by default.
-    fn embed(_conn: &mut Conn, _views: &mut [Self::View], _config: &Config) -> diesel::QueryResult<()> {
+    fn embed(
+        _conn: &mut Conn,
+        _views: &mut [Self::View],
+        _config: &Config,
+    ) -> diesel::QueryResult<()> {
         Ok(())
     }
 
@@ -231,10 +235,7 @@ pub async fn get<C: Catalog>(
     let key = IdOrSlug::parse(&key);
     let staff = user.0.is_some();
     let config = state.config.clone();
-    let (_, view) = db::read(&state.db, move |conn| {
-        load::<C>(conn, &key, staff, &config)
-    })
-    .await?;
+    let (_, view) = db::read(&state.db, move |conn| load::<C>(conn, &key, staff, &config)).await?;
     json_response(StatusCode::OK, &view, fields.as_deref(), read_cache(!staff))
 }
 

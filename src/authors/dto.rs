@@ -6,8 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::authors::models::AuthorRow;
 use crate::error::AppError;
-use crate::images::dto::ImageView;
 use crate::http::json::{double_option, some};
+use crate::images::dto::ImageView;
 use crate::site::{Page, Site};
 use crate::validate::Errors;
 

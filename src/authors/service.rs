@@ -13,11 +13,11 @@ use crate::authors::dto::{
 use crate::authors::models::{AuthorChanges, AuthorRow, NewAuthor};
 use crate::authors::queries;
 use crate::catalog::{self, Catalog};
+use crate::config::Config;
 use crate::db::{
     self,
     paging::{Page, SortKey},
 };
-use crate::config::Config;
 use crate::error::AppError;
 use crate::images::dto::ImageView;
 use crate::images::models::ImageRow;

@@ -128,7 +128,7 @@ pub fn site_base(site: &Site) -> Result<&str, AppError> {
 #[utoipa::path(
     tag = "distribution",
     params(
-        ("file" = FeedFile, Path, description = "The format: `rss.xml`, `atom.xml` or `feed.json`."),
+        ("file" = inline(FeedFile), Path, description = "The format: `rss.xml`, `atom.xml` or `feed.json`."),
         FeedParams,
     ),
     security(()),
@@ -163,9 +163,9 @@ pub async fn site_feed(
 #[utoipa::path(
     tag = "distribution",
     params(
-        ("subject" = FeedSubject, Path, description = "What the feed follows: `tag`, `author` or `source`."),
+        ("subject" = inline(FeedSubject), Path, description = "What the feed follows: `tag`, `author` or `source`."),
         ("slug" = String, Path, description = "Its slug or id.", example = "islamic-state"),
-        ("file" = FeedFile, Path, description = "The format: `rss.xml`, `atom.xml` or `feed.json`."),
+        ("file" = inline(FeedFile), Path, description = "The format: `rss.xml`, `atom.xml` or `feed.json`."),
         FeedParams,
     ),
     security(()),

@@ -413,7 +413,10 @@ async fn an_authors_avatar_carries_its_image_object() {
             &admin,
         )
         .await;
-    assert_eq!(author["avatar_image"], avatar, "the create answer embeds it");
+    assert_eq!(
+        author["avatar_image"], avatar,
+        "the create answer embeds it"
+    );
     let plain = app
         .create("/api/v1/authors", json!({"name": "Omar Farouk"}), &admin)
         .await;
@@ -427,7 +430,10 @@ async fn an_authors_avatar_carries_its_image_object() {
     assert_eq!(widths, [160, 320], "ready for srcset, up to its 400 pixels");
 
     let read = app
-        .get(&format!("/api/v1/authors/{}", author["slug"].as_str().unwrap()), None)
+        .get(
+            &format!("/api/v1/authors/{}", author["slug"].as_str().unwrap()),
+            None,
+        )
         .await
         .ok();
     assert_eq!(read["avatar_image"], avatar);
@@ -458,7 +464,10 @@ async fn an_authors_avatar_carries_its_image_object() {
     )
     .await;
     let article = app
-        .get("/api/v1/articles/families-return-to-qaim?include=authors", None)
+        .get(
+            "/api/v1/articles/families-return-to-qaim?include=authors",
+            None,
+        )
         .await
         .ok();
     assert_eq!(article["authors"][0]["avatar_image"], avatar);
