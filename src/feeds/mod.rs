@@ -68,6 +68,25 @@ impl FeedFile {
     }
 }
 
+/// A JSON Feed 1.1 document (<https://www.jsonfeed.org/version/1.1/>), as the feeds' JSON
+/// form is written.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the JSON form; `render::json` writes it
+pub struct JsonFeedDocument {
+    /// `https://jsonfeed.org/version/1.1`.
+    version: String,
+    title: String,
+    home_page_url: String,
+    feed_url: String,
+    description: String,
+    language: String,
+    /// The articles, newest first, each with `id`, `url`, `title`, `content_html`, `summary`,
+    /// `image`, `date_published`, `date_modified`, `authors`, `tags`, `attachments` (the
+    /// feature image) and `_dateline` (its credit and caption, and the story's dateline).
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<serde_json::Value>,
+}
+
 /// What a feed may follow besides the whole site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -135,7 +154,7 @@ pub fn site_base(site: &Site) -> Result<&str, AppError> {
     responses(
         (status = 200, description = "The feed.",
          content(
-            (String = "application/rss+xml"), (String = "application/atom+xml"), (String = "application/feed+json")
+            (String = "application/rss+xml"), (String = "application/atom+xml"), (JsonFeedDocument = "application/feed+json")
          ),
          headers(
             ("ETag" = String, description = "Strong entity tag of this feed."),
@@ -172,7 +191,7 @@ pub async fn site_feed(
     responses(
         (status = 200, description = "The feed.",
          content(
-            (String = "application/rss+xml"), (String = "application/atom+xml"), (String = "application/feed+json")
+            (String = "application/rss+xml"), (String = "application/atom+xml"), (JsonFeedDocument = "application/feed+json")
          ),
          headers(
             ("ETag" = String, description = "Strong entity tag of this feed."),
