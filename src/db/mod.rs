@@ -365,10 +365,11 @@ impl Db {
 
     /// On PostgreSQL, learns whether another node wrote since this one last looked (the
     /// shared generation moved on), and if so moves this node's generation on: called before
-    /// any answer is taken from the response cache, so no node serves what another changed.
+    /// any answer is taken from the response cache, so that no node serves what another
+    /// changed for longer than it takes to hear of it.
     ///
-    /// While the listener is sound it has already done this, as each write committed, and
-    /// this costs nothing. Otherwise a look that started after this call began answers for it:
+    /// While the listener is sound it has already done this as each write's announcement
+    /// arrived (within milliseconds of the commit), and this costs nothing. Otherwise a look that started after this call began answers for it:
     /// whoever arrives while a look is under way waits for it to end and, if it started too
     /// early, for the next one.
     pub async fn sync_shared_generation(&self) -> Result<(), AppError> {
