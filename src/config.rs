@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::db::Location;
 use crate::images::process::{DEFAULT_WIDTHS, MAX_WIDTH, MAX_WIDTHS};
-use crate::site::{self, PathTemplate, Site};
+use crate::site::{PathTemplate, Site};
 
 /// The smallest HMAC key we accept, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -383,19 +383,20 @@ impl Config {
             }
             v.trim_end_matches('/').to_owned()
         });
-        let mut template = |key: &str, default: &str, dates: bool| {
-            let text = get(key).unwrap_or_else(|| default.to_owned());
-            PathTemplate::parse(&text, dates).unwrap_or_else(|e| {
+        let defaults = Site::default();
+        let mut template = |key: &str, default: PathTemplate, dates: bool| match get(key) {
+            None => default,
+            Some(text) => PathTemplate::parse(&text, dates).unwrap_or_else(|e| {
                 problems.push(format!("{key}: {e}"));
-                PathTemplate::parse(default, dates).unwrap_or_else(|_| unreachable!())
-            })
+                default
+            }),
         };
         let site = Site {
             base: site_base,
-            article: template("DATELINE_ARTICLE_PATH", site::DEFAULT_ARTICLE_PATH, true),
-            tag: template("DATELINE_TAG_PATH", site::DEFAULT_TAG_PATH, false),
-            author: template("DATELINE_AUTHOR_PATH", site::DEFAULT_AUTHOR_PATH, false),
-            source: template("DATELINE_SOURCE_PATH", site::DEFAULT_SOURCE_PATH, false),
+            article: template("DATELINE_ARTICLE_PATH", defaults.article, true),
+            tag: template("DATELINE_TAG_PATH", defaults.tag, false),
+            author: template("DATELINE_AUTHOR_PATH", defaults.author, false),
+            source: template("DATELINE_SOURCE_PATH", defaults.source, false),
         };
 
         let image_widths = match get("DATELINE_IMAGE_WIDTHS") {

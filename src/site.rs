@@ -116,15 +116,47 @@ pub struct Site {
     pub source: PathTemplate,
 }
 
+impl PathTemplate {
+    /// [`DEFAULT_ARTICLE_PATH`], built rather than parsed (a test checks they agree).
+    fn dated_slug() -> Self {
+        let slash = || Part::Text("/".into());
+        Self {
+            parts: vec![
+                slash(),
+                Part::Year,
+                slash(),
+                Part::Month,
+                slash(),
+                Part::Day,
+                slash(),
+                Part::Slug,
+                slash(),
+            ],
+            dated: true,
+        }
+    }
+
+    /// `/{folder}/{slug}/`: the other defaults, built rather than parsed.
+    fn slug_under(folder: &str) -> Self {
+        Self {
+            parts: vec![
+                Part::Text(format!("/{folder}/")),
+                Part::Slug,
+                Part::Text("/".into()),
+            ],
+            dated: false,
+        }
+    }
+}
+
 impl Default for Site {
     fn default() -> Self {
-        let parse = |t, dates| PathTemplate::parse(t, dates).unwrap_or_else(|_| unreachable!());
         Self {
             base: None,
-            article: parse(DEFAULT_ARTICLE_PATH, true),
-            tag: parse(DEFAULT_TAG_PATH, false),
-            author: parse(DEFAULT_AUTHOR_PATH, false),
-            source: parse(DEFAULT_SOURCE_PATH, false),
+            article: PathTemplate::dated_slug(),
+            tag: PathTemplate::slug_under("tag"),
+            author: PathTemplate::slug_under("author"),
+            source: PathTemplate::slug_under("source"),
         }
     }
 }
@@ -190,6 +222,19 @@ mod tests {
             site().page(Page::Tag, 1, "islamic-state"),
             Some("https://news.example/tag/islamic-state/".into())
         );
+    }
+
+    #[test]
+    fn the_built_defaults_are_the_documented_templates() {
+        let site = Site::default();
+        for (template, dates, built) in [
+            (DEFAULT_ARTICLE_PATH, true, &site.article),
+            (DEFAULT_TAG_PATH, false, &site.tag),
+            (DEFAULT_AUTHOR_PATH, false, &site.author),
+            (DEFAULT_SOURCE_PATH, false, &site.source),
+        ] {
+            assert_eq!(&PathTemplate::parse(template, dates).unwrap(), built);
+        }
     }
 
     #[test]

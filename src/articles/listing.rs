@@ -64,6 +64,23 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// What is public at `now`, newest first, with no filter: narrow it by setting fields.
+    pub fn public(now: NaiveDateTime) -> Self {
+        Self {
+            scope: Scope::Public,
+            status: StatusFilter::Published,
+            author: Vec::new(),
+            tag: Vec::new(),
+            source: Vec::new(),
+            dateline: None,
+            published_after: None,
+            published_before: None,
+            text: None,
+            sort: Vec::new(),
+            now,
+        }
+    }
+
     /// The sort keys in force: the given ones, or newest first. (Relevance is not a key.)
     pub fn keys(&self) -> Vec<SortKey> {
         if self.sort.is_empty() {
@@ -1157,17 +1174,8 @@ mod tests {
         .unwrap();
         let now = crate::db::now();
         let q = |tags: &[&str]| ListQuery {
-            scope: Scope::Public,
-            status: StatusFilter::Published,
-            author: Vec::new(),
             tag: tags.iter().map(|t| IdOrSlug::parse(t)).collect(),
-            source: Vec::new(),
-            dateline: None,
-            published_after: None,
-            published_before: None,
-            text: None,
-            sort: Vec::new(),
-            now,
+            ..ListQuery::public(now)
         };
         let page = Window::Page(Page {
             page: 1,

@@ -11,10 +11,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::articles::dto::{ArticleView, StatusFilter};
+use crate::articles::dto::ArticleView;
 use crate::articles::handlers::{Include, views};
 use crate::articles::listing::{self, ListQuery};
-use crate::articles::queries::Scope;
 use crate::authors::service::Authors;
 use crate::catalog::Catalog;
 use crate::db::paging::{CountMode, Page, Window};
@@ -265,23 +264,15 @@ async fn feed(
             .as_ref()
             .map(|(s, key)| followed(conn, *s, key, &config.site).map(|f| (*s, f)))
             .transpose()?;
-        let by = |wanted: FeedSubject| match &followed {
-            Some((s, f)) if *s == wanted => vec![IdOrSlug::parse(&f.id.to_string())],
-            _ => Vec::new(),
-        };
-        let query = ListQuery {
-            scope: Scope::Public,
-            status: StatusFilter::Published,
-            author: by(FeedSubject::Author),
-            tag: by(FeedSubject::Tag),
-            source: by(FeedSubject::Source),
-            dateline: None,
-            published_after: None,
-            published_before: None,
-            text: None,
-            sort: Vec::new(),
-            now,
-        };
+        let mut query = ListQuery::public(now);
+        if let Some((subject, f)) = &followed {
+            let key = vec![IdOrSlug::Id(f.id, f.id.to_string())];
+            match subject {
+                FeedSubject::Tag => query.tag = key,
+                FeedSubject::Author => query.author = key,
+                FeedSubject::Source => query.source = key,
+            }
+        }
         let window = Window::Page(Page {
             page: 1,
             per_page: limit,

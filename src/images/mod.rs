@@ -51,13 +51,18 @@ pub fn original_key(sha256: &str, format: Format) -> String {
     format!("originals/{shard}/{sha256}.{}", format.extension())
 }
 
+/// The folder of an original's renditions, and the start of each one's key.
+fn renditions_of(sha256: &str) -> (String, String) {
+    let shard = sha256.get(..2).unwrap_or("00");
+    let folder = format!("renditions/{shard}");
+    let stem = format!("{folder}/{sha256}-w");
+    (folder, stem)
+}
+
 /// The key of a rendition `width` pixels wide.
 pub fn rendition_key(sha256: &str, format: Format, width: u32) -> String {
-    let shard = sha256.get(..2).unwrap_or("00");
-    format!(
-        "renditions/{shard}/{sha256}-w{width}.{}",
-        format.rendition().extension()
-    )
+    let (_, stem) = renditions_of(sha256);
+    format!("{stem}{width}.{}", format.rendition().extension())
 }
 
 fn io(err: std::io::Error) -> AppError {
@@ -170,17 +175,9 @@ impl Media {
         self.store
             .delete(&original_key(sha256, format))
             .map_err(io)?;
-        let one = rendition_key(sha256, format, 0);
-        let (folder, name) = one.rsplit_once('/').unwrap_or(("", &one));
-        let mine = format!(
-            "{folder}/{}",
-            name.split_once("-w").map_or(name, |(s, _)| s)
-        );
-        for key in self.store.keys_under(folder).map_err(io)? {
-            if key
-                .strip_prefix(&mine)
-                .is_some_and(|rest| rest.starts_with("-w"))
-            {
+        let (folder, stem) = renditions_of(sha256);
+        for key in self.store.keys_under(&folder).map_err(io)? {
+            if key.starts_with(&stem) {
                 self.store.delete(&key).map_err(io)?;
             }
         }
