@@ -20,7 +20,10 @@ use crate::http::middleware::{entity_tag, not_modified, request_log, security_he
 use crate::http::routes::{self, RouteTable};
 use crate::openapi::{self, ApiDoc, OPENAPI_PATH};
 use crate::state::AppState;
-use crate::{articles, auth, authors, comments, feeds, health, images, sources, tags, users};
+use crate::{
+    articles, auth, authors, comments, feeds, health, images, redirects, sitemaps, sources, tags,
+    users,
+};
 
 /// Every documented route. The server and the OpenAPI document both come from here.
 fn routes(cfg: &mut ServiceConfig) {
@@ -33,9 +36,11 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(sources::configure)
             .configure(tags::configure)
             .configure(auth::configure)
-            .configure(users::configure),
+            .configure(users::configure)
+            .configure(redirects::configure),
     )
     .configure(feeds::configure)
+    .configure(sitemaps::configure)
     .configure(health::configure);
 }
 

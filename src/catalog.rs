@@ -61,6 +61,8 @@ pub trait Catalog: 'static {
     /// The `sort` and `fields` parameters among the filters.
     fn sort_and_fields(filters: &Self::Filters) -> (Option<&str>, Option<&str>);
     fn find(conn: &mut Conn, key: &IdOrSlug) -> diesel::QueryResult<Option<Self::Row>>;
+    /// The id and current slug of the row that once had `slug` (its slug history).
+    fn moved(conn: &mut Conn, slug: &str) -> diesel::QueryResult<Option<(i64, String)>>;
     /// The rows with these ids, in no particular order, each with its count of public
     /// articles at `now`.
     fn by_ids_counted(
@@ -224,8 +226,31 @@ pub async fn list<C: Catalog>(
     )
 }
 
-/// `GET /{collection}/{id_or_slug}`.
+/// The `301` to the current slug when `key` is a slug the row had before, else the `404`.
+pub fn not_found_or_moved<C: Catalog>(
+    conn: &mut Conn,
+    key: &IdOrSlug,
+    public_url: &str,
+    path: impl FnOnce(&str) -> String,
+    query: &str,
+) -> AppError {
+    match C::moved(conn, key.slug()) {
+        Ok(Some((_, current))) => crate::slug::moved(
+            C::NOUN,
+            key.slug(),
+            &current,
+            public_url,
+            &path(&current),
+            query,
+        ),
+        Ok(None) => not_found::<C>(key),
+        Err(e) => e.into(),
+    }
+}
+
+/// `GET /{collection}/{id_or_slug}`; an old slug answers `301` to the current one.
 pub async fn get<C: Catalog>(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: MaybeAuthUser,
     key: String,
@@ -235,7 +260,18 @@ pub async fn get<C: Catalog>(
     let key = IdOrSlug::parse(&key);
     let staff = user.0.is_some();
     let config = state.config.clone();
-    let (_, view) = db::read(&state.db, move |conn| load::<C>(conn, &key, staff, &config)).await?;
+    let query = req.query_string().to_owned();
+    let (_, view) = db::read(&state.db, move |conn| match C::find(conn, &key)? {
+        Some(row) => Ok((row.clone(), view_of::<C>(conn, row, staff, &config)?)),
+        None => Err(not_found_or_moved::<C>(
+            conn,
+            &key,
+            &config.public_url,
+            |slug| format!("/api/v1/{}/{slug}", C::COLLECTION),
+            &query,
+        )),
+    })
+    .await?;
     json_response(StatusCode::OK, &view, fields.as_deref(), read_cache(!staff))
 }
 

@@ -83,6 +83,9 @@ pub enum AppError {
     /// 403: the caller is known but may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 301: the resource lives at `location` now (an old slug).
+    #[error("moved permanently to {location}")]
+    Moved { location: String, detail: String },
     /// 404: nothing lives here.
     #[error("not found: {0}")]
     NotFound(String),
@@ -155,9 +158,9 @@ impl AppError {
             | Self::RangeNotSatisfiable(d)
             | Self::UnsupportedMediaType(d)
             | Self::Unavailable(d) => d.clone(),
-            Self::Validation { detail, .. } | Self::TooManyRequests { detail, .. } => {
-                detail.clone()
-            }
+            Self::Validation { detail, .. }
+            | Self::TooManyRequests { detail, .. }
+            | Self::Moved { detail, .. } => detail.clone(),
             Self::MethodNotAllowed { allow } => format!(
                 "This resource answers only {}.",
                 allow
@@ -194,6 +197,7 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Moved { .. } => StatusCode::MOVED_PERMANENTLY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -231,6 +235,9 @@ impl ResponseError for AppError {
             }
             Self::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "1"));
+            }
+            Self::Moved { location, .. } => {
+                res.insert_header((header::LOCATION, location.as_str()));
             }
             _ => {}
         }

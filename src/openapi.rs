@@ -53,7 +53,8 @@ refuse lost updates (`412`).",
         (name = "comments", description = "Readers' comments: posted by anyone on public articles, held for moderation, threaded. Bodies are plain text, served as JSON strings; escape them for HTML."),
         (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "users", description = "Staff accounts (admin only)."),
-        (name = "distribution", description = "What a website's frontend and aggregators read outside `/api/v1`: RSS, Atom and JSON feeds of the latest public stories, for the site and per tag, author and source. They need `DATELINE_SITE_URL`."),
+        (name = "redirects", description = "Old slugs: `GET` by a slug an item gave up answers `301` to its current one, and staff can list them all to build a website's redirects."),
+        (name = "distribution", description = "What a website's frontend and aggregators read outside `/api/v1`: RSS, Atom and JSON feeds of the latest public stories, for the site and per tag, author and source; the sitemap index, article sitemaps and the Google News sitemap. They need `DATELINE_SITE_URL`."),
         (name = "operations", description = "Health of the running service.")
     ),
     components(
@@ -64,6 +65,7 @@ refuse lost updates (`412`).",
             InvalidCredentials,
             InvalidRefreshToken,
             Forbidden,
+            Moved,
             NotFound,
             Conflict,
             PreconditionFailed,
@@ -590,6 +592,13 @@ problem_responses! {
     Forbidden => problem_response(
         "Signed in, but this role may not do this.",
         403, "Forbidden", "This needs the admin role or higher; you are signed in as editor.", None);
+    /// `301` from a `GET` by an old slug
+    Moved => problem_response(
+        "The slug named an item that has been renamed since: `Location` gives its current \
+         address, with the same query string. Clients follow it.",
+        301, "Moved Permanently",
+        "The article `jets-hit-qaim` is now `jets-hit-a-workshop-near-qaim`.", None)
+        .header("Location", header("The current address."));
     /// `404`
     NotFound => problem_response(
         "Nothing lives here.",

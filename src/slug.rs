@@ -110,6 +110,27 @@ pub fn choose(
     }
 }
 
+/// The `301` for `noun` named by its old slug `old`: to `path` (the same resource under its
+/// current slug), on `public_url`, keeping the request's `query`.
+pub fn moved(
+    noun: &str,
+    old: &str,
+    current: &str,
+    public_url: &str,
+    path: &str,
+    query: &str,
+) -> AppError {
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    AppError::Moved {
+        location: format!("{public_url}{path}{query}"),
+        detail: format!("The {noun} `{old}` is now `{current}`."),
+    }
+}
+
 /// A path segment that is either an id or a slug.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdOrSlug {

@@ -410,12 +410,14 @@ fn window(
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 301, response = crate::openapi::Moved),
         (status = 404, response = NotFound),
         (status = 422, response = Unprocessable),
     )
 )]
 #[get("/articles/{id_or_slug}")]
 pub async fn get_article(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: MaybeAuthUser,
     key: web::Path<String>,
@@ -425,9 +427,17 @@ pub async fn get_article(
     let key = IdOrSlug::parse(&key);
     let anonymous = user.0.is_none();
     let config = state.config.clone();
+    let query = req.query_string().to_owned();
     let view = db::read(&state.db, move |conn| {
         let now = db::now();
-        let stored = service::load_visible(conn, &key, user.0.as_ref(), now)?;
+        let stored = match service::load_visible(conn, &key, user.0.as_ref(), now) {
+            Err(AppError::NotFound(detail)) => {
+                let moved =
+                    service::moved(conn, &key, user.0.as_ref(), now, &config.public_url, &query)?;
+                return Err(moved.unwrap_or(AppError::NotFound(detail)));
+            }
+            found => found?,
+        };
         let links = HashMap::from([(stored.row.id, stored.links)]);
         let mut views = linked_views(
             conn,

@@ -74,6 +74,33 @@ pub fn load_visible(
     }
 }
 
+/// The `301` for a slug the article had before, when the caller may read the article under
+/// its current one; `None` otherwise (the caller's `404` stands).
+pub fn moved(
+    conn: &mut Conn,
+    key: &slug::IdOrSlug,
+    user: Option<&AuthUser>,
+    now: NaiveDateTime,
+    public_url: &str,
+    query: &str,
+) -> Result<Option<AppError>, AppError> {
+    let Some((id, current)) = queries::moved(conn, key.slug())? else {
+        return Ok(None);
+    };
+    match load_visible(conn, &slug::IdOrSlug::Id(id, id.to_string()), user, now) {
+        Ok(_) => Ok(Some(slug::moved(
+            "article",
+            key.slug(),
+            &current,
+            public_url,
+            &format!("/api/v1/articles/{current}"),
+            query,
+        ))),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks a change's fields on their own (lengths, shapes), before any rule that needs the
 /// stored article.
 pub fn validate(change: &mut UpdateArticle) -> Result<(), AppError> {

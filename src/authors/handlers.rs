@@ -68,18 +68,20 @@ pub async fn list_authors(
          headers(("ETag" = String, description = "Strong entity tag; send it in `If-Match` to update safely."))),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
         (status = 401, response = Unauthorized),
+        (status = 301, response = crate::openapi::Moved),
         (status = 404, response = NotFound),
         (status = 422, response = Unprocessable),
     )
 )]
 #[get("/authors/{id_or_slug}")]
 pub async fn get_author(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: MaybeAuthUser,
     key: web::Path<String>,
     Query(params): Query<FieldsParam>,
 ) -> Result<HttpResponse, AppError> {
-    catalog::get::<Authors>(state, user, key.into_inner(), params).await
+    catalog::get::<Authors>(req, state, user, key.into_inner(), params).await
 }
 
 /// Create an author

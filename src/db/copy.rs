@@ -19,13 +19,15 @@ use super::Conn;
 
 /// The tables copied, in an order that suits the reader (keys are checked at commit anyway).
 /// `search_changes` is not copied: each node's search index is rebuilt from the articles.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 14] = [
     "users",
     "images",
     "authors",
     "sources",
     "tags",
     "articles",
+    "sitemap_pages",
+    "slug_history",
     "article_authors",
     "article_tags",
     "article_sources",

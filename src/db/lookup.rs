@@ -28,41 +28,89 @@ macro_rules! slug_lookup {
                 .optional()
         }
 
-        /// The slugs among `base` and `base-…` already in use.
+        /// The slugs among `base` and `base-…` in use, by a row or in a row's slug history.
         pub fn taken_slugs(
             conn: &mut $crate::db::Conn,
             base: &str,
         ) -> diesel::QueryResult<Vec<String>> {
             use diesel::prelude::*;
-            use $crate::db::schema::$table;
+            use $crate::db::schema::{slug_history, $table};
             // `base-…` as a range of the slug index (`-` + 1 is `.`), not a LIKE that would
             // read every slug.
-            $table::table
+            let (dash, dot) = (format!("{base}-"), format!("{base}."));
+            let mut slugs: Vec<String> = $table::table
                 .filter(
-                    $table::slug.eq(base).or($table::slug
-                        .gt(format!("{base}-"))
-                        .and($table::slug.lt(format!("{base}.")))),
+                    $table::slug
+                        .eq(base)
+                        .or($table::slug.gt(&dash).and($table::slug.lt(&dot))),
                 )
                 .select($table::slug)
-                .load(conn)
+                .load(conn)?;
+            slugs.extend(
+                slug_history::table
+                    .filter(slug_history::kind.eq(stringify!($table)))
+                    .filter(
+                        slug_history::slug.eq(base).or(slug_history::slug
+                            .gt(&dash)
+                            .and(slug_history::slug.lt(&dot))),
+                    )
+                    .select(slug_history::slug)
+                    .load::<String>(conn)?,
+            );
+            Ok(slugs)
         }
 
-        /// Whether `slug` belongs to a row other than `except`.
+        /// Whether `slug` belongs to a row other than `except`, now or in its slug history (a
+        /// row may take back a slug it had).
         pub fn slug_taken(
             conn: &mut $crate::db::Conn,
             slug: &str,
             except: Option<i64>,
         ) -> diesel::QueryResult<bool> {
             use diesel::prelude::*;
-            use $crate::db::schema::$table;
+            use $crate::db::schema::{slug_history, $table};
             // Ids start at 1: `id <> 0` excludes nothing.
-            $table::table
+            let except = except.unwrap_or(0);
+            let current = $table::table
                 .filter($table::slug.eq(slug))
-                .filter($table::id.ne(except.unwrap_or(0)))
+                .filter($table::id.ne(except))
                 .select($table::id)
+                .first::<i64>(conn)
+                .optional()?;
+            if current.is_some() {
+                return Ok(true);
+            }
+            slug_history::table
+                .filter(slug_history::kind.eq(stringify!($table)))
+                .filter(slug_history::slug.eq(slug))
+                .filter(slug_history::item_id.ne(except))
+                .select(slug_history::item_id)
                 .first::<i64>(conn)
                 .optional()
                 .map(|found| found.is_some())
+        }
+
+        /// The id and current slug of the row that once had `slug`, if one did.
+        pub fn moved(
+            conn: &mut $crate::db::Conn,
+            slug: &str,
+        ) -> diesel::QueryResult<Option<(i64, String)>> {
+            use diesel::prelude::*;
+            use $crate::db::schema::{slug_history, $table};
+            let Some(id) = slug_history::table
+                .filter(slug_history::kind.eq(stringify!($table)))
+                .filter(slug_history::slug.eq(slug))
+                .select(slug_history::item_id)
+                .first::<i64>(conn)
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            $table::table
+                .find(id)
+                .select(($table::id, $table::slug))
+                .first(conn)
+                .optional()
         }
 
         /// Those of `ids` that name a row.

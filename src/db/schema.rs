@@ -194,6 +194,23 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sources -> users (created_by));
 diesel::joinable!(tags -> users (created_by));
 
+diesel::table! {
+    slug_history (kind, slug) {
+        kind -> Text,
+        slug -> Text,
+        item_id -> BigInt,
+        retired_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sitemap_pages (page) {
+        page -> BigInt,
+        listed -> Integer,
+        lastmod -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     article_authors,
     article_sources,
@@ -205,6 +222,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     images,
     refresh_tokens,
     search_changes,
+    sitemap_pages,
+    slug_history,
     sessions,
     sources,
     tags,

@@ -15,7 +15,8 @@ use crate::articles::dto::ArticleView;
 use crate::articles::handlers::{Include, views};
 use crate::articles::listing::{self, ListQuery};
 use crate::authors::service::Authors;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, not_found_or_moved};
+use crate::config::Config;
 use crate::db::paging::{CountMode, Page, Window};
 use crate::db::{self, Conn};
 use crate::error::AppError;
@@ -219,19 +220,34 @@ struct Followed {
     page: Option<String>,
 }
 
+/// Whom the feed at `path` follows; for an old slug, the `301` to the feed under the current
+/// one (`path` makes its path from a slug).
 fn followed(
     conn: &mut Conn,
     subject: FeedSubject,
     key: &IdOrSlug,
-    site: &Site,
+    config: &Config,
+    path: impl FnOnce(&str) -> String,
+    query: &str,
 ) -> Result<Followed, AppError> {
+    let site = &config.site;
     let found = match subject {
         FeedSubject::Tag => Tags::find(conn, key)?.map(|r| (r.id, r.name, r.slug)),
         FeedSubject::Author => Authors::find(conn, key)?.map(|r| (r.id, r.name, r.slug)),
         FeedSubject::Source => Sources::find(conn, key)?.map(|r| (r.id, r.name, r.slug)),
     };
-    let (id, name, slug) =
-        found.ok_or_else(|| AppError::NotFound(format!("No {} `{key}`.", subject.name())))?;
+    let Some((id, name, slug)) = found else {
+        let public_url = &config.public_url;
+        return Err(match subject {
+            FeedSubject::Tag => not_found_or_moved::<Tags>(conn, key, public_url, path, query),
+            FeedSubject::Author => {
+                not_found_or_moved::<Authors>(conn, key, public_url, path, query)
+            }
+            FeedSubject::Source => {
+                not_found_or_moved::<Sources>(conn, key, public_url, path, query)
+            }
+        });
+    };
     let page = match subject {
         FeedSubject::Tag => site::Page::Tag,
         FeedSubject::Author => site::Page::Author,
@@ -255,14 +271,22 @@ async fn feed(
         None => format!("/feeds/{}", file.name()),
         Some((s, key)) => format!("/feeds/{}/{key}/{}", s.name(), file.name()),
     };
+    let limit_query = params
+        .limit
+        .map(|l| format!("limit={l}"))
+        .unwrap_or_default();
     let config = state.config.clone();
     let base = site_base(&config.site)?.to_owned();
     let search = state.search.clone();
     let (followed, articles) = db::read(&state.db, move |conn| {
         let now = db::now();
+        let query = limit_query;
         let followed = subject
             .as_ref()
-            .map(|(s, key)| followed(conn, *s, key, &config.site).map(|f| (*s, f)))
+            .map(|(s, key)| {
+                let path = |slug: &str| format!("/feeds/{}/{slug}/{}", s.name(), file.name());
+                followed(conn, *s, key, &config, path, &query).map(|f| (*s, f))
+            })
             .transpose()?;
         let mut query = ListQuery::public(now);
         if let Some((subject, f)) = &followed {

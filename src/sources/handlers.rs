@@ -67,18 +67,20 @@ pub async fn list_sources(
          headers(("ETag" = String, description = "Strong entity tag; send it in `If-Match` to update safely."))),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
         (status = 401, response = Unauthorized),
+        (status = 301, response = crate::openapi::Moved),
         (status = 404, response = NotFound),
         (status = 422, response = Unprocessable),
     )
 )]
 #[get("/sources/{id_or_slug}")]
 pub async fn get_source(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: MaybeAuthUser,
     key: web::Path<String>,
     Query(params): Query<FieldsParam>,
 ) -> Result<HttpResponse, AppError> {
-    catalog::get::<Sources>(state, user, key.into_inner(), params).await
+    catalog::get::<Sources>(req, state, user, key.into_inner(), params).await
 }
 
 /// Create a source

@@ -55,6 +55,10 @@ impl Catalog for Sources {
         queries::find(conn, key)
     }
 
+    fn moved(conn: &mut db::Conn, slug: &str) -> QueryResult<Option<(i64, String)>> {
+        queries::moved(conn, slug)
+    }
+
     fn by_ids_counted(
         conn: &mut db::Conn,
         ids: &[i64],

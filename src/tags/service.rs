@@ -53,6 +53,10 @@ impl Catalog for Tags {
         queries::find(conn, key)
     }
 
+    fn moved(conn: &mut db::Conn, slug: &str) -> QueryResult<Option<(i64, String)>> {
+        queries::moved(conn, slug)
+    }
+
     fn by_ids_counted(
         conn: &mut db::Conn,
         ids: &[i64],

@@ -388,17 +388,207 @@ async fn every_feed_parses_with_a_real_parser() {
     );
 }
 
-crate::both_backends!(feeds_need_a_site_url);
-async fn feeds_need_a_site_url() {
+crate::both_backends!(feeds_and_sitemaps_need_a_site_url);
+async fn feeds_and_sitemaps_need_a_site_url() {
     let app = TestApp::spawn().await;
-    let res = app.get("/feeds/rss.xml", None).await;
-    let problem = res.problem(404);
-    assert!(
-        problem["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("DATELINE_SITE_URL")),
-        "{problem}"
+    let admin = app.admin_token().await;
+    filed(&app, &admin).await;
+    for path in [
+        "/feeds/rss.xml",
+        "/sitemap.xml",
+        "/sitemaps/articles-1.xml",
+        "/sitemap-news.xml",
+    ] {
+        let res = app.get(path, None).await;
+        let problem = res.problem(404);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("DATELINE_SITE_URL")),
+            "{path}: {problem}"
+        );
+    }
+}
+
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
+
+/// The children of `node` named `name` in namespace `ns`.
+fn children<'a, 'i>(
+    node: roxmltree::Node<'a, 'i>,
+    ns: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> + 'a {
+    node.children()
+        .filter(move |c| c.tag_name().namespace() == Some(ns) && c.tag_name().name() == name)
+}
+
+/// The text of `node`'s only child `name` in `ns`.
+fn child_text<'a>(node: roxmltree::Node<'a, '_>, ns: &'a str, name: &'a str) -> &'a str {
+    let found: Vec<_> = children(node, ns, name).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one <{name}> in <{}>",
+        node.tag_name().name()
     );
+    found[0].text().unwrap_or_default()
+}
+
+fn w3c(text: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("`{text}` is not a W3C datetime: {e}"))
+}
+
+/// Fetches an XML document; asserts its media type and answers its text.
+async fn xml_of(app: &TestApp, path: &str) -> String {
+    let res = app.get(path, None).await;
+    assert_eq!(res.status, 200, "{path}: {}", res.text());
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/xml; charset=utf-8")
+    );
+    assert_eq!(res.header("cache-control"), Some("public, max-age=60"));
+    res.text()
+}
+
+crate::both_backends!(sitemaps_list_what_is_public_and_parse_with_a_real_parser);
+async fn sitemaps_list_what_is_public_and_parse_with_a_real_parser() {
+    let app = with_site().await;
+    let admin = app.admin_token().await;
+    let now = chrono::Utc::now();
+    let at = |hours: i64| (now + chrono::Duration::hours(hours)).to_rfc3339();
+    let author = app
+        .create("/api/v1/authors", json!({"name": "Samir Khalil"}), &admin)
+        .await;
+    let mut public = Vec::new();
+    for (title, status, published_at) in [
+        ("Jets strike a workshop in al-Obaidi", "published", at(-2)),
+        (
+            "Qaim mayor reports calm after strikes",
+            "published",
+            at(-30),
+        ),
+        ("Rawa bridge reopens to traffic", "published", at(-24 * 40)),
+        ("Draft: casualty figures awaited", "draft", at(-1)),
+        ("Archived: old checkpoint list", "archived", at(-5)),
+        ("Scheduled: the governor's visit", "scheduled", at(24)),
+    ] {
+        let article = app
+            .create(
+                "/api/v1/articles",
+                json!({"title": title, "body": "Text & <more> text.", "status": status,
+                       "published_at": published_at, "author_ids": [author["id"]]}),
+                &admin,
+            )
+            .await;
+        if status == "published" {
+            public.push(article);
+        }
+    }
+
+    let index = xml_of(&app, "/sitemap.xml").await;
+    let doc = roxmltree::Document::parse(&index).expect("the index is XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "sitemapindex");
+    assert_eq!(root.tag_name().namespace(), Some(SITEMAP_NS));
+    let entries: Vec<_> = children(root, SITEMAP_NS, "sitemap").collect();
+    assert_eq!(entries.len(), 1, "{index}");
+    let loc = child_text(entries[0], SITEMAP_NS, "loc");
+    assert_eq!(loc, "https://www.iraqinews.example/sitemaps/articles-1.xml");
+    // Its lastmod is the newest change among public articles: never the scheduled one's
+    // time to come.
+    let lastmod = w3c(child_text(entries[0], SITEMAP_NS, "lastmod"));
+    assert!(lastmod <= chrono::Utc::now(), "{index}");
+    assert!(lastmod >= now - chrono::Duration::minutes(1), "{index}");
+
+    let path = loc.trim_start_matches("https://www.iraqinews.example");
+    let page = xml_of(&app, path).await;
+    let doc = roxmltree::Document::parse(&page).expect("the page is XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "urlset");
+    assert_eq!(root.tag_name().namespace(), Some(SITEMAP_NS));
+    let mut locs: Vec<&str> = children(root, SITEMAP_NS, "url")
+        .map(|u| {
+            w3c(child_text(u, SITEMAP_NS, "lastmod"));
+            child_text(u, SITEMAP_NS, "loc")
+        })
+        .collect();
+    locs.sort_unstable();
+    let mut want: Vec<&str> = public.iter().map(|a| a["url"].as_str().unwrap()).collect();
+    want.sort_unstable();
+    assert_eq!(locs, want, "{page}");
+
+    let news = xml_of(&app, "/sitemap-news.xml").await;
+    let doc = roxmltree::Document::parse(&news).expect("the news sitemap is XML");
+    let urls: Vec<_> = children(doc.root_element(), SITEMAP_NS, "url").collect();
+    let listed: Vec<(&str, &str, String)> = urls
+        .iter()
+        .map(|u| {
+            let story = children(*u, NEWS_NS, "news").next().expect("news:news");
+            let publication = children(story, NEWS_NS, "publication")
+                .next()
+                .expect("news:publication");
+            assert_eq!(child_text(publication, NEWS_NS, "name"), "Iraqi News Desk");
+            assert_eq!(child_text(publication, NEWS_NS, "language"), "en");
+            (
+                child_text(*u, SITEMAP_NS, "loc"),
+                child_text(story, NEWS_NS, "title"),
+                w3c(child_text(story, NEWS_NS, "publication_date")).to_rfc3339(),
+            )
+        })
+        .collect();
+    // The last 48 hours, newest first: not the story from 40 days ago.
+    let expected: Vec<(&str, &str, String)> = public[..2]
+        .iter()
+        .map(|a| {
+            (
+                a["url"].as_str().unwrap(),
+                a["title"].as_str().unwrap(),
+                w3c(a["published_at"].as_str().unwrap()).to_rfc3339(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, expected, "{news}");
+
+    // Unpublished, an article leaves its page; with none left the page is gone.
+    let tag = app
+        .get("/sitemap.xml", None)
+        .await
+        .header("etag")
+        .map(str::to_owned)
+        .expect("an ETag");
+    let res = send(
+        app.request(actix_web::http::Method::GET, "/sitemap.xml", None)
+            .insert_header(("If-None-Match", tag.as_str())),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, 304);
+    for article in &public {
+        let res = app
+            .patch(
+                &format!("/api/v1/articles/{}", article["id"]),
+                &json!({"status": "draft"}),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    app.get(path, None).await.problem(404);
+    let index = xml_of(&app, "/sitemap.xml").await;
+    let doc = roxmltree::Document::parse(&index).expect("the index is XML");
+    assert_eq!(
+        doc.root_element()
+            .children()
+            .filter(|c| c.is_element())
+            .count(),
+        0
+    );
+    for path in ["/sitemaps/articles-0.xml", "/sitemaps/articles-2.xml"] {
+        app.get(path, None).await.problem(404);
+    }
+    assert_eq!(app.get("/sitemaps/articles-x.xml", None).await.status, 400);
 }
 
 crate::both_backends!(an_authors_avatar_carries_its_image_object);
@@ -472,4 +662,244 @@ async fn an_authors_avatar_carries_its_image_object() {
         .ok();
     assert_eq!(article["authors"][0]["avatar_image"], avatar);
     assert_eq!(article["authors"][1]["avatar_image"], Value::Null);
+}
+
+/// Renames `path`'s item to `slug` as `token`; asserts the `200`.
+async fn rename(app: &TestApp, path: &str, slug: &str, token: &str) {
+    let res = app.patch(path, &json!({"slug": slug}), Some(token)).await;
+    assert_eq!(res.status, 200, "{path}: {}", res.text());
+    assert_eq!(res.json()["slug"], slug);
+}
+
+/// Asserts that `path` answers `301` to `to` (a path on the app).
+#[track_caller]
+fn assert_moved(res: &Resp, app: &TestApp, to: &str) {
+    let problem = res.problem(301);
+    assert_eq!(
+        res.header("location"),
+        Some(app.url(to).as_str()),
+        "{problem}"
+    );
+}
+
+crate::both_backends!(old_slugs_answer_301_to_the_current_one);
+async fn old_slugs_answer_301_to_the_current_one() {
+    let app = with_site().await;
+    let admin = app.admin_token().await;
+    let article = filed(&app, &admin).await;
+    let id = article["id"].as_i64().unwrap();
+    let first = "jets-hit-a-workshop-near-qaim";
+    rename(
+        &app,
+        &format!("/api/v1/articles/{id}"),
+        "qaim-workshop-strike",
+        &admin,
+    )
+    .await;
+    rename(
+        &app,
+        &format!("/api/v1/articles/{id}"),
+        "qaim-strike-kills-14",
+        &admin,
+    )
+    .await;
+
+    // Every old slug leads straight to the current one, the query string kept; the current
+    // slug and the id answer 200.
+    for old in [first, "qaim-workshop-strike"] {
+        let res = app
+            .get(&format!("/api/v1/articles/{old}?include=tags"), None)
+            .await;
+        assert_moved(
+            &res,
+            &app,
+            "/api/v1/articles/qaim-strike-kills-14?include=tags",
+        );
+    }
+    app.get("/api/v1/articles/qaim-strike-kills-14", None)
+        .await
+        .ok();
+    // A client that follows redirects, as API clients do, lands on the article.
+    let mut followed = awc::Client::default()
+        .get(app.url(&format!("/api/v1/articles/{first}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(followed.status(), 200);
+    let body: Value = followed.json().await.unwrap();
+    assert_eq!(body["id"], id);
+
+    // Taking an old slug back is allowed; the slug given up joins the history.
+    rename(&app, &format!("/api/v1/articles/{id}"), first, &admin).await;
+    let res = app.get("/api/v1/articles/qaim-strike-kills-14", None).await;
+    assert_moved(&res, &app, &format!("/api/v1/articles/{first}"));
+
+    // Another article may not take a slug still in this one's history; a derived slug steps
+    // around it.
+    let res = app
+        .post(
+            "/api/v1/articles",
+            &json!({"title": "Another story", "slug": "qaim-workshop-strike", "body": "Text."}),
+            Some(&admin),
+        )
+        .await;
+    res.problem(409);
+    let derived = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Qaim workshop strike", "body": "Text."}),
+            &admin,
+        )
+        .await;
+    assert_eq!(derived["slug"], "qaim-workshop-strike-2");
+
+    // Tags, authors and sources too, and the feeds that follow them.
+    let tag = article["tag_ids"][0].as_i64().unwrap();
+    rename(&app, &format!("/api/v1/tags/{tag}"), "isis", &admin).await;
+    let res = app.get("/api/v1/tags/islamic-state?fields=id", None).await;
+    assert_moved(&res, &app, "/api/v1/tags/isis?fields=id");
+    let res = app
+        .get("/feeds/tag/islamic-state/atom.xml?limit=5", None)
+        .await;
+    assert_moved(&res, &app, "/feeds/tag/isis/atom.xml?limit=5");
+    let author = article["author_ids"][0].as_i64().unwrap();
+    rename(
+        &app,
+        &format!("/api/v1/authors/{author}"),
+        "s-khalil",
+        &admin,
+    )
+    .await;
+    let res = app.get("/api/v1/authors/samir-khalil", None).await;
+    assert_moved(&res, &app, "/api/v1/authors/s-khalil");
+    let source = article["source_ids"][0].as_i64().unwrap();
+    rename(
+        &app,
+        &format!("/api/v1/sources/{source}"),
+        "alsumaria",
+        &admin,
+    )
+    .await;
+    let res = app.get("/api/v1/sources/alsumaria-news", None).await;
+    assert_moved(&res, &app, "/api/v1/sources/alsumaria");
+    // Kinds keep their own histories: a tag may take a slug an author gave up.
+    let other = app
+        .create(
+            "/api/v1/tags",
+            json!({"name": "Samir Khalil", "slug": "samir-khalil"}),
+            &admin,
+        )
+        .await;
+    assert_eq!(other["slug"], "samir-khalil");
+
+    // A draft's old slug tells a reader nothing; its staff are sent on.
+    let draft = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Draft on Rawa", "body": "Text."}),
+            &admin,
+        )
+        .await;
+    rename(
+        &app,
+        &format!("/api/v1/articles/{}", draft["id"]),
+        "rawa-draft",
+        &admin,
+    )
+    .await;
+    app.get("/api/v1/articles/draft-on-rawa", None)
+        .await
+        .problem(404);
+    let res = app
+        .get("/api/v1/articles/draft-on-rawa", Some(&admin))
+        .await;
+    assert_moved(&res, &app, "/api/v1/articles/rawa-draft");
+
+    // Staff read the history, with both pages on the website.
+    app.get("/api/v1/redirects", None).await.problem(401);
+    let list = app
+        .get("/api/v1/redirects?kind=article&per_page=100", Some(&admin))
+        .await
+        .ok();
+    let mut pairs: Vec<(String, String)> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["from"].as_str().unwrap().to_owned(),
+                r["to"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            ("draft-on-rawa".into(), "rawa-draft".into()),
+            ("qaim-strike-kills-14".into(), first.into()),
+            ("qaim-workshop-strike".into(), first.into()),
+        ]
+    );
+    assert_eq!(list["meta"]["total"], 3);
+    let moved = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "qaim-workshop-strike")
+        .unwrap();
+    assert_eq!(moved["id"], id);
+    assert_eq!(
+        moved["from_url"],
+        "https://www.iraqinews.example/2017/11/01/qaim-workshop-strike/"
+    );
+    assert_eq!(moved["to_url"], article["url"]);
+    let tags = app
+        .get("/api/v1/redirects?kind=tag", Some(&admin))
+        .await
+        .ok();
+    assert_eq!(
+        tags["data"][0]["from_url"],
+        "https://www.iraqinews.example/tag/islamic-state/"
+    );
+    assert_eq!(
+        tags["data"][0]["to_url"],
+        "https://www.iraqinews.example/tag/isis/"
+    );
+    // An author sees the old slugs of public articles and of everything else, not of
+    // someone else's draft.
+    let (_, author_token) = app.token_for(dateline::auth::Role::Author).await;
+    let seen = app
+        .get("/api/v1/redirects?per_page=100", Some(&author_token))
+        .await
+        .ok();
+    let froms: Vec<&str> = seen["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["from"].as_str().unwrap())
+        .collect();
+    assert!(froms.contains(&"qaim-workshop-strike") && froms.contains(&"islamic-state"));
+    assert!(!froms.contains(&"draft-on-rawa"), "{seen}");
+    assert_eq!(
+        app.get("/api/v1/redirects?kind=page", Some(&admin))
+            .await
+            .status,
+        422
+    );
+
+    // Deleting an item forgets its old slugs, which are free again.
+    let res = app
+        .delete(&format!("/api/v1/articles/{}", draft["id"]), Some(&admin))
+        .await;
+    assert_eq!(res.status, 204);
+    app.get("/api/v1/articles/draft-on-rawa", Some(&admin))
+        .await
+        .problem(404);
+    app.create(
+        "/api/v1/articles",
+        json!({"title": "Rawa", "slug": "draft-on-rawa", "body": "Text."}),
+        &admin,
+    )
+    .await;
 }

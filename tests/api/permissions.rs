@@ -85,6 +85,21 @@ const PUBLIC: &[(&str, &str, &str)] = &[
         "/feeds/{subject}/{slug}/{file}",
         "a tag's, author's or source's feed: public articles only, the same for every caller",
     ),
+    (
+        "GET",
+        "/sitemap.xml",
+        "the sitemap index: public articles only, the same for every caller",
+    ),
+    (
+        "GET",
+        "/sitemaps/articles-{page}.xml",
+        "an article sitemap: public articles only, the same for every caller",
+    ),
+    (
+        "GET",
+        "/sitemap-news.xml",
+        "the news sitemap: public articles only, the same for every caller",
+    ),
 ];
 
 /// The callers, in column order.
@@ -790,6 +805,14 @@ fn rows() -> Vec<Row> {
             "a source the owner made, on a published article",
             [401, 403, 403, 204, 204, 401],
             |cx| boxed(async move { at(cx.owners_in_use("sources").await, Body::None) }),
+        ),
+        // ---- Redirects (old slugs) ----
+        row(
+            M::GET,
+            "/api/v1/redirects",
+            "list old slugs (staff; authors see those of public articles and their own)",
+            [401, 200, 200, 200, 200, 401],
+            |_| boxed(async { bare(Body::None) }),
         ),
         // ---- Users (admin only) ----
         row(

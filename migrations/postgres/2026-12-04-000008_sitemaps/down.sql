@@ -1,0 +1,5 @@
+DROP TRIGGER articles_sitemap_update ON articles;
+DROP TRIGGER articles_sitemap_delete ON articles;
+DROP TRIGGER articles_sitemap_insert ON articles;
+DROP FUNCTION articles_sitemap();
+DROP TABLE sitemap_pages;

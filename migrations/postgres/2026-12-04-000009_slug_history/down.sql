@@ -1,0 +1,11 @@
+DROP TRIGGER articles_slug_renamed ON articles;
+DROP TRIGGER articles_slug_forgotten ON articles;
+DROP TRIGGER authors_slug_renamed ON authors;
+DROP TRIGGER authors_slug_forgotten ON authors;
+DROP TRIGGER sources_slug_renamed ON sources;
+DROP TRIGGER sources_slug_forgotten ON sources;
+DROP TRIGGER tags_slug_renamed ON tags;
+DROP TRIGGER tags_slug_forgotten ON tags;
+DROP FUNCTION slug_forgotten();
+DROP FUNCTION slug_renamed();
+DROP TABLE slug_history;

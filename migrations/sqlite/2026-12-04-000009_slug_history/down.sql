@@ -1,0 +1,9 @@
+DROP TRIGGER articles_slug_renamed;
+DROP TRIGGER articles_slug_forgotten;
+DROP TRIGGER authors_slug_renamed;
+DROP TRIGGER authors_slug_forgotten;
+DROP TRIGGER sources_slug_renamed;
+DROP TRIGGER sources_slug_forgotten;
+DROP TRIGGER tags_slug_renamed;
+DROP TRIGGER tags_slug_forgotten;
+DROP TABLE slug_history;
