@@ -21,8 +21,8 @@ use crate::http::routes::{self, RouteTable};
 use crate::openapi::{self, ApiDoc, OPENAPI_PATH};
 use crate::state::AppState;
 use crate::{
-    articles, auth, authors, comments, feeds, health, images, redirects, sitemaps, sources, tags,
-    users,
+    articles, auth, authors, comments, feeds, health, images, previews, redirects, sitemaps,
+    sources, tags, users,
 };
 
 /// Every documented route. The server and the OpenAPI document both come from here.
@@ -37,7 +37,8 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(tags::configure)
             .configure(auth::configure)
             .configure(users::configure)
-            .configure(redirects::configure),
+            .configure(redirects::configure)
+            .configure(previews::configure),
     )
     .configure(feeds::configure)
     .configure(sitemaps::configure)

@@ -15,6 +15,7 @@ pub mod health;
 pub mod http;
 pub mod images;
 pub mod openapi;
+pub mod previews;
 pub mod redirects;
 pub mod search;
 pub mod seed;

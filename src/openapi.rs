@@ -54,7 +54,7 @@ refuse lost updates (`412`).",
         (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "users", description = "Staff accounts (admin only)."),
         (name = "redirects", description = "Old slugs: `GET` by a slug an item gave up answers `301` to its current one, and staff can list them all to build a website's redirects."),
-        (name = "distribution", description = "What a website's frontend and aggregators read outside `/api/v1`: RSS, Atom and JSON feeds of the latest public stories, for the site and per tag, author and source; the sitemap index, article sitemaps and the Google News sitemap. They need `DATELINE_SITE_URL`."),
+        (name = "distribution", description = "What a website's frontend and aggregators read outside `/api/v1`: RSS, Atom and JSON feeds of the latest public stories, for the site and per tag, author and source; the sitemap index, article sitemaps and the Google News sitemap (these need `DATELINE_SITE_URL`); and draft previews: signed, expiring, revocable links that show an article as it stands without a staff token."),
         (name = "operations", description = "Health of the running service.")
     ),
     components(

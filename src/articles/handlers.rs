@@ -57,7 +57,7 @@ impl Include {
     /// The embeds and the sparse fieldset of `include=` and `fields=`. An embedded member
     /// named in `fields` is embedded as if `include` asked for it (`fields=id,authors`); one
     /// that `include` asks for is kept by any `fields`.
-    fn parse(
+    pub fn parse(
         include: Option<&str>,
         fields: Option<&str>,
     ) -> Result<(Self, Option<Vec<&'static str>>), AppError> {
@@ -438,19 +438,7 @@ pub async fn get_article(
             }
             found => found?,
         };
-        let links = HashMap::from([(stored.row.id, stored.links)]);
-        let mut views = linked_views(
-            conn,
-            vec![stored.row],
-            links,
-            include,
-            !anonymous,
-            &config,
-            now,
-        )?;
-        views
-            .pop()
-            .ok_or_else(|| AppError::internal("article view went missing"))
+        view_of(conn, stored, include, !anonymous, &config, now)
     })
     .await?;
     // An anonymous reader only ever gets public content: cacheable by anyone.
@@ -460,6 +448,30 @@ pub async fn get_article(
         fields.as_deref(),
         read_cache(anonymous),
     )
+}
+
+/// The view of one stored article, with the embeds `include` asks for.
+pub fn view_of(
+    conn: &mut Conn,
+    stored: Stored,
+    include: Include,
+    with_email: bool,
+    config: &Config,
+    now: NaiveDateTime,
+) -> Result<ArticleView, AppError> {
+    let links = HashMap::from([(stored.row.id, stored.links)]);
+    let mut views = linked_views(
+        conn,
+        vec![stored.row],
+        links,
+        include,
+        with_email,
+        config,
+        now,
+    )?;
+    views
+        .pop()
+        .ok_or_else(|| AppError::internal("article view went missing"))
 }
 
 /// Validates a change and renders its new body off the async threads, before the write

@@ -29,6 +29,22 @@ pub const AUDIENCE: &str = "dateline-api";
 /// The JOSE `typ` header of access tokens (RFC 9068).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
+/// The `aud` of draft-preview tokens: never an access token's, so neither passes for the other.
+pub const PREVIEW_AUDIENCE: &str = "dateline-preview";
+
+/// The claims of a draft-preview token: which article, which preview row (`jti`), until when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreviewClaims {
+    /// The article's id, as a string.
+    pub sub: String,
+    /// The preview's id: the row that keeps it revocable.
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -49,6 +65,7 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    preview_validation: Validation,
 }
 
 impl TokenKeys {
@@ -58,11 +75,44 @@ impl TokenKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = 0;
+        let mut preview_validation = validation.clone();
+        preview_validation.set_audience(&[PREVIEW_AUDIENCE]);
+        preview_validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub", "jti"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            preview_validation,
         }
+    }
+
+    /// Signs the preview token of article `article_id` for preview `id`, made at `iat` and
+    /// valid until `exp` (seconds since the epoch). The same arguments sign the same token.
+    pub fn issue_preview(
+        &self,
+        article_id: i64,
+        id: &str,
+        iat: i64,
+        exp: i64,
+    ) -> Result<String, AppError> {
+        let claims = PreviewClaims {
+            sub: article_id.to_string(),
+            jti: id.to_owned(),
+            iat,
+            exp,
+            iss: ISSUER.to_owned(),
+            aud: PREVIEW_AUDIENCE.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::internal(format!("jwt encode: {e}")))
+    }
+
+    /// Checks a preview token's signature (HS256 only), `exp`, `iss` and `aud`; `None` for
+    /// anything that is not a valid, unexpired preview token.
+    pub fn verify_preview(&self, token: &str) -> Option<PreviewClaims> {
+        jsonwebtoken::decode::<PreviewClaims>(token, &self.decoding, &self.preview_validation)
+            .ok()
+            .map(|data| data.claims)
     }
 
     /// Signs an access token for `user_id` in session `sid`.

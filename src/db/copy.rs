@@ -19,7 +19,7 @@ use super::Conn;
 
 /// The tables copied, in an order that suits the reader (keys are checked at commit anyway).
 /// `search_changes` is not copied: each node's search index is rebuilt from the articles.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "users",
     "images",
     "authors",
@@ -34,6 +34,7 @@ const TABLES: [&str; 14] = [
     "comments",
     "sessions",
     "refresh_tokens",
+    "previews",
 ];
 
 /// Tables whose `id` comes from an identity sequence, to move on past the copied ids.

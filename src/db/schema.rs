@@ -110,6 +110,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    previews (id) {
+        id -> Text,
+        article_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Text,
         session_id -> BigInt,
@@ -189,6 +199,8 @@ diesel::joinable!(authors -> images (avatar_image_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(images -> users (created_by));
+diesel::joinable!(previews -> articles (article_id));
+diesel::joinable!(previews -> users (created_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sources -> users (created_by));
@@ -220,6 +232,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     counters,
     images,
+    previews,
     refresh_tokens,
     search_changes,
     sitemap_pages,

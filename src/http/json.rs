@@ -78,6 +78,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A JSON body that may be left out: a request with neither a `Content-Type` nor a body reads
+/// as `T::default()`; anything else is read as [`Json`] reads it.
+#[derive(Debug)]
+pub struct OptionalJson<T>(Result<T, AppError>);
+
+impl<T> OptionalJson<T> {
+    /// The body (or its default), or what is wrong with it.
+    pub fn into_inner(self) -> Result<T, AppError> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let absent = !headers.contains_key(header::CONTENT_TYPE)
+            && !headers.contains_key(header::TRANSFER_ENCODING)
+            && headers
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|v| v.as_bytes() == b"0");
+        if absent {
+            return Box::pin(async { Ok(OptionalJson(Ok(T::default()))) });
+        }
+        let json = Json::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalJson(json.await?.0)) })
+    }
+}
+
 async fn read<T: DeserializeOwned>(
     is_json: bool,
     declared_length: Option<usize>,

@@ -15,7 +15,7 @@ use actix_web::HttpRequest;
 use crate::config::ProxyHeader;
 use actix_web::http::header::{self, HeaderValue};
 
-pub use json::Json;
+pub use json::{Json, OptionalJson};
 pub use query::Query;
 
 /// `Cache-Control` for anonymous reads of public content.

@@ -903,3 +903,237 @@ async fn old_slugs_answer_301_to_the_current_one() {
     )
     .await;
 }
+
+/// The preview link's path on the app (its `url` without the base).
+fn preview_path(app: &TestApp, preview: &Value) -> String {
+    preview["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&app.base)
+        .expect("a preview url on the app")
+        .to_owned()
+}
+
+crate::both_backends!(previews_show_a_draft_until_they_end);
+async fn previews_show_a_draft_until_they_end() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let byline = app
+        .create("/api/v1/authors", json!({"name": "Samir Khalil"}), &admin)
+        .await;
+    let email = format!("reporter-{}@dateline.test", unique());
+    let res = app
+        .post(
+            "/api/v1/users",
+            &json!({"email": email, "role": "author", "password": PASSWORD,
+                    "author_id": byline["id"]}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let reporter_id = res.json()["id"].as_i64().unwrap();
+    let reporter = access(&app.login(&email, PASSWORD).await);
+    let draft = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Draft: strikes near Qaim", "body": "First *draft*.",
+                   "author_ids": [byline["id"]]}),
+            &reporter,
+        )
+        .await;
+    let id = draft["id"].as_i64().unwrap();
+
+    // The author makes a link for their own draft, with no body: 7 days.
+    let res = app
+        .request(
+            actix_web::http::Method::POST,
+            &format!("/api/v1/articles/{id}/previews"),
+            Some(&reporter),
+        )
+        .send()
+        .await
+        .unwrap();
+    let res = read(res).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let preview = res.json();
+    assert_eq!(res.header("location"), preview["url"].as_str());
+    let expires = w3c(preview["expires_at"].as_str().unwrap());
+    let week = chrono::Utc::now() + chrono::Duration::days(7);
+    assert!(
+        (expires.with_timezone(&chrono::Utc) - week)
+            .num_seconds()
+            .abs()
+            < 60
+    );
+    let path = preview_path(&app, &preview);
+
+    // Anyone holding it reads the draft as it stands, embeds too; nobody caches or indexes it.
+    let res = app.get(&format!("{path}?include=authors"), None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("private, no-store"));
+    assert_eq!(res.header("x-robots-tag"), Some("noindex"));
+    let seen = res.json();
+    assert_eq!(seen["status"], "draft");
+    assert_eq!(seen["authors"][0]["name"], "Samir Khalil");
+    assert!(seen["authors"][0].get("email").is_none_or(Value::is_null));
+    let res = app
+        .patch(
+            &format!("/api/v1/articles/{id}"),
+            &json!({"title": "Draft: jets strike a workshop near Qaim"}),
+            Some(&reporter),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        app.get(&path, None).await.ok()["title"],
+        "Draft: jets strike a workshop near Qaim"
+    );
+    // The article itself stays out of reach, and the token is no access token.
+    app.get(&format!("/api/v1/articles/{id}"), None)
+        .await
+        .problem(404);
+    let token = preview["token"].as_str().unwrap();
+    app.get("/api/v1/articles?status=draft", Some(token))
+        .await
+        .problem(401);
+    // A token changed by one character is nothing.
+    let mut forged = token.to_owned();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    app.get(&format!("/api/v1/previews/{forged}"), None)
+        .await
+        .problem(404);
+
+    // Expiry: in the future, at most 30 days away.
+    let at = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+    for bad in [at(-1), at(31)] {
+        let res = app
+            .post(
+                &format!("/api/v1/articles/{id}/previews"),
+                &json!({"expires_at": bad}),
+                Some(&reporter),
+            )
+            .await;
+        assert_eq!(res.problem(422)["errors"][0]["field"], "expires_at");
+    }
+    let day = app
+        .post(
+            &format!("/api/v1/articles/{id}/previews"),
+            &json!({"expires_at": at(1)}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(day.status, 201, "{}", day.text());
+    let day = day.json();
+
+    // Who may: not another author (the draft is not theirs to see), not the author once the
+    // story has left the draft stage.
+    let (_, other) = app.token_for(dateline::auth::Role::Author).await;
+    app.post(
+        &format!("/api/v1/articles/{id}/previews"),
+        &json!({}),
+        Some(&other),
+    )
+    .await
+    .problem(404);
+    app.get(&format!("/api/v1/articles/{id}/previews"), None)
+        .await
+        .problem(401);
+
+    // Staff list the live links, tokens and all, and revoke by token or by id.
+    let listed = app
+        .get(&format!("/api/v1/articles/{id}/previews"), Some(&reporter))
+        .await
+        .ok();
+    let tokens: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["token"].as_str().unwrap())
+        .collect();
+    assert_eq!(tokens.len(), 2, "{listed}");
+    assert!(tokens.contains(&token) && tokens.contains(&day["token"].as_str().unwrap()));
+    let res = app
+        .delete(
+            &format!("/api/v1/articles/{id}/previews/{token}"),
+            Some(&reporter),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    app.get(&path, None).await.problem(404);
+    let res = app
+        .delete(
+            &format!("/api/v1/articles/{id}/previews/{token}"),
+            Some(&reporter),
+        )
+        .await;
+    res.problem(404);
+    app.get(&preview_path(&app, &day), None).await.ok();
+    let res = app
+        .delete(
+            &format!(
+                "/api/v1/articles/{id}/previews/{}",
+                day["id"].as_str().unwrap()
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    app.get(&preview_path(&app, &day), None).await.problem(404);
+
+    // Disabling the link's maker ends it for good.
+    let made = app
+        .post(
+            &format!("/api/v1/articles/{id}/previews"),
+            &json!({}),
+            Some(&reporter),
+        )
+        .await
+        .json();
+    app.get(&preview_path(&app, &made), None).await.ok();
+    for disabled in [true, false] {
+        let res = app
+            .patch(
+                &format!("/api/v1/users/{reporter_id}"),
+                &json!({"disabled": disabled}),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    app.get(&preview_path(&app, &made), None).await.problem(404);
+
+    // Deleting the article ends its links.
+    let last = app
+        .post(
+            &format!("/api/v1/articles/{id}/previews"),
+            &json!({}),
+            Some(&admin),
+        )
+        .await
+        .json();
+    app.get(&preview_path(&app, &last), None).await.ok();
+    let res = app
+        .delete(&format!("/api/v1/articles/{id}"), Some(&admin))
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    app.get(&preview_path(&app, &last), None).await.problem(404);
+
+    // An author may not preview their own story once it is past the draft stage.
+    let published = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Published by the desk", "body": "Text.", "status": "published",
+                   "author_ids": [byline["id"]]}),
+            &admin,
+        )
+        .await;
+    let reporter = access(&app.login(&email, PASSWORD).await);
+    app.post(
+        &format!("/api/v1/articles/{}/previews", published["id"]),
+        &json!({}),
+        Some(&reporter),
+    )
+    .await
+    .problem(403);
+}

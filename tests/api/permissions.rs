@@ -87,6 +87,11 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/v1/previews/{token}",
+        "a preview: whoever holds a live token reads the article; the token is the credential",
+    ),
+    (
+        "GET",
         "/sitemap.xml",
         "the sitemap index: public articles only, the same for every caller",
     ),
@@ -806,6 +811,50 @@ fn rows() -> Vec<Row> {
             [401, 403, 403, 204, 204, 401],
             |cx| boxed(async move { at(cx.owners_in_use("sources").await, Body::None) }),
         ),
+        // ---- Previews ----
+        row(
+            M::POST,
+            "/api/v1/articles/{id_or_slug}/previews",
+            "preview the owner's draft",
+            [401, 201, 404, 201, 201, 401],
+            |cx| boxed(async move { at(cx.article("draft").await, Body::Json(json!({}))) }),
+        ),
+        row(
+            M::POST,
+            "/api/v1/articles/{id_or_slug}/previews",
+            "preview a published article (authors: drafts only)",
+            [401, 403, 403, 201, 201, 401],
+            |cx| boxed(async move { at(cx.article("published").await, Body::Json(json!({}))) }),
+        ),
+        row(
+            M::GET,
+            "/api/v1/articles/{id_or_slug}/previews",
+            "list the owner's draft's preview links",
+            [401, 200, 404, 200, 200, 401],
+            |cx| boxed(async move { at(cx.article("draft").await, Body::None) }),
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/articles/{id_or_slug}/previews/{preview}",
+            "revoke a preview link of the owner's draft",
+            [401, 204, 404, 204, 204, 401],
+            |cx| {
+                boxed(async move {
+                    let id = cx.article("draft").await;
+                    let res = cx
+                        .app
+                        .post(
+                            &format!("/api/v1/articles/{id}/previews"),
+                            &json!({}),
+                            Some(&cx.admin),
+                        )
+                        .await;
+                    assert_eq!(res.status, 201, "{}", res.text());
+                    let preview = res.json()["id"].as_str().expect("preview id").to_owned();
+                    at(format!("{id}/{preview}"), Body::None)
+                })
+            },
+        ),
         // ---- Redirects (old slugs) ----
         row(
             M::GET,
@@ -880,15 +929,27 @@ fn rows() -> Vec<Row> {
 }
 
 /// `template` with its one parameter replaced by `id`.
+/// The path of `template` with its parameters filled: `id` holds one value per parameter,
+/// `/`-separated (`42/abc` for `/articles/{id_or_slug}/previews/{preview}`).
 fn fill(template: &str, id: Option<&str>) -> String {
-    match (template.find('{'), id) {
-        (None, None) => template.to_owned(),
-        (Some(start), Some(id)) => {
-            let end = start + template[start..].find('}').expect("closing brace");
-            format!("{}{id}{}", &template[..start], &template[end + 1..])
-        }
-        _ => panic!("{template}: a setup gives an id exactly when the path has a parameter"),
+    let Some(id) = id else {
+        assert!(
+            !template.contains('{'),
+            "{template}: a setup gives an id exactly when the path has a parameter"
+        );
+        return template.to_owned();
+    };
+    let mut out = template.to_owned();
+    for value in id.split('/') {
+        let start = out.find('{').expect("a parameter for every value");
+        let end = start + out[start..].find('}').expect("closing brace");
+        out = format!("{}{value}{}", &out[..start], &out[end + 1..]);
     }
+    assert!(
+        !out.contains('{'),
+        "{template}: a value for every parameter"
+    );
+    out
 }
 
 /// Sends one cell's request.

@@ -9,7 +9,7 @@ CREATE TABLE slug_history (
     item_id    INTEGER   NOT NULL,
     retired_at TIMESTAMP NOT NULL,
     PRIMARY KEY (kind, slug)
-) WITHOUT ROWID;
+);
 CREATE INDEX slug_history_item ON slug_history (kind, item_id);
 CREATE INDEX slug_history_retired_at ON slug_history (retired_at);
 

@@ -1,0 +1,2 @@
+DROP TRIGGER users_disabled_previews;
+DROP TABLE previews;
