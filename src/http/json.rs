@@ -59,27 +59,34 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<mime::Mime>().ok())
-            .is_some_and(|m| {
-                m.type_() == mime::APPLICATION
-                    && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
-            });
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let (is_json, declared_length) = declared(req);
         let mut payload = payload.take();
         Box::pin(async move { Ok(Json(read(is_json, declared_length, &mut payload).await)) })
     }
 }
 
-/// A JSON body that may be left out: a request with neither a `Content-Type` nor a body reads
-/// as `T::default()`; anything else is read as [`Json`] reads it.
+/// Whether the request declares a JSON body, and its declared length.
+fn declared(req: &HttpRequest) -> (bool, Option<usize>) {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == mime::APPLICATION
+                && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        });
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    (is_json, declared_length)
+}
+
+/// A JSON body that may be left out: a request with neither a `Content-Type` nor a body, or
+/// with an empty body or the JSON `null`, reads as `T::default()`; anything else is read as
+/// [`Json`] reads it.
 #[derive(Debug)]
 pub struct OptionalJson<T>(Result<T, AppError>);
 
@@ -104,8 +111,16 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
         if absent {
             return Box::pin(async { Ok(OptionalJson(Ok(T::default()))) });
         }
-        let json = Json::<T>::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalJson(json.await?.0)) })
+        let (is_json, declared_length) = declared(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let body = match read_bytes(is_json, declared_length, &mut payload).await {
+                Ok(bytes) if matches!(bytes.trim_ascii(), b"" | b"null") => Ok(T::default()),
+                Ok(bytes) => parse(&bytes),
+                Err(e) => Err(e),
+            };
+            Ok(OptionalJson(body))
+        })
     }
 }
 
@@ -114,6 +129,15 @@ async fn read<T: DeserializeOwned>(
     declared_length: Option<usize>,
     payload: &mut Payload,
 ) -> Result<T, AppError> {
+    parse(&read_bytes(is_json, declared_length, payload).await?)
+}
+
+/// The body's bytes: `415` unless it is declared JSON, `413` past [`JSON_LIMIT`].
+async fn read_bytes(
+    is_json: bool,
+    declared_length: Option<usize>,
+    payload: &mut Payload,
+) -> Result<BytesMut, AppError> {
     if !is_json {
         return Err(AppError::UnsupportedMediaType(
             "This endpoint takes a JSON body: send `Content-Type: application/json`.".into(),
@@ -132,7 +156,7 @@ async fn read<T: DeserializeOwned>(
         }
         body.extend_from_slice(&chunk);
     }
-    parse(&body)
+    Ok(body)
 }
 
 fn too_large() -> AppError {
