@@ -3,23 +3,25 @@
 //! `/sitemap-news.xml`, the Google News sitemap of the last 48 hours.
 //!
 //! Their cost does not grow with the archive: a page is a primary-key range, the index reads
-//! one row per page from `sitemap_pages` (kept by triggers, see the migration
-//! `2026-12-04-000008_sitemaps`), and the news sitemap walks the newest end of the visibility
-//! index. Like the feeds they live outside `/api/v1` so that the website can proxy them as they
+//! one row per page from `sitemap_pages` and one per article scheduled for later from
+//! `sitemap_pending` (both kept by triggers, see the migration `2026-12-04-000008_sitemaps`),
+//! and the news sitemap walks the newest end of the visibility index. Like the feeds they live outside `/api/v1` so that the website can proxy them as they
 //! are, which is why the index names its pages on `DATELINE_SITE_URL`: search engines take a
 //! sitemap's pages from the sitemap's own host.
 
+use std::collections::HashMap;
 use std::io;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, get, web};
 use chrono::{Duration, NaiveDateTime};
+use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::schema::{articles, sitemap_pages};
+use crate::db::schema::{articles, sitemap_pages, sitemap_pending};
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::feeds::site_base;
@@ -249,28 +251,41 @@ fn page_rows(conn: &mut Conn, page: i64, now: NaiveDateTime) -> QueryResult<Vec<
         .collect())
 }
 
-/// Every page holding a public article at `now`, with its `lastmod`. A page's kept row answers
-/// unless it names a time still to come (an article scheduled for later): such a page is
-/// worked out from its articles.
+/// Every page holding a public article at `now`, with its `lastmod`: the pages' kept rows, with
+/// what has fallen due since the last write added and what is still to come left out (see
+/// the migration). One row per page and per article scheduled for later; never the archive.
 fn index_pages(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Vec<(i64, NaiveDateTime)>> {
-    let kept: Vec<(i64, NaiveDateTime)> = sitemap_pages::table
+    let kept: Vec<(i64, i32, NaiveDateTime)> = sitemap_pages::table
         .filter(sitemap_pages::listed.gt(0))
         .order(sitemap_pages::page)
-        .select((sitemap_pages::page, sitemap_pages::lastmod))
+        .select((
+            sitemap_pages::page,
+            sitemap_pages::listed,
+            sitemap_pages::lastmod,
+        ))
         .load(conn)?;
-    let mut pages = Vec::with_capacity(kept.len());
-    for (page, lastmod) in kept {
-        if lastmod <= now {
-            pages.push((page, lastmod));
-        } else if let Some(lastmod) = page_rows(conn, page, now)?
-            .iter()
-            .map(Listed::lastmod)
-            .max()
-        {
-            pages.push((page, lastmod));
-        }
-    }
-    Ok(pages)
+    let due: HashMap<i64, Option<NaiveDateTime>> = sitemap_pending::table
+        .filter(sitemap_pending::visible_at.le(now))
+        .group_by(sitemap_pending::page)
+        .select((sitemap_pending::page, max(sitemap_pending::visible_at)))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let ahead: HashMap<i64, i64> = sitemap_pending::table
+        .filter(sitemap_pending::visible_at.gt(now))
+        .group_by(sitemap_pending::page)
+        .select((sitemap_pending::page, count_star()))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    Ok(kept
+        .into_iter()
+        .filter(|(page, listed, _)| i64::from(*listed) > ahead.get(page).copied().unwrap_or(0))
+        .map(|(page, _, lastmod)| {
+            let due = due.get(&page).copied().flatten();
+            (page, due.map_or(lastmod, |d| d.max(lastmod)))
+        })
+        .collect())
 }
 
 /// What went public in the [`NEWS_HOURS`] before `now`, newest first.

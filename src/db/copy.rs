@@ -19,7 +19,7 @@ use super::Conn;
 
 /// The tables copied, in an order that suits the reader (keys are checked at commit anyway).
 /// `search_changes` is not copied: each node's search index is rebuilt from the articles.
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "users",
     "images",
     "authors",
@@ -27,6 +27,7 @@ const TABLES: [&str; 15] = [
     "tags",
     "articles",
     "sitemap_pages",
+    "sitemap_pending",
     "slug_history",
     "article_authors",
     "article_tags",

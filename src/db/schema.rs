@@ -216,6 +216,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    sitemap_pending (article_id) {
+        article_id -> BigInt,
+        page -> BigInt,
+        visible_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sitemap_pages (page) {
         page -> BigInt,
         listed -> Integer,
@@ -236,6 +244,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     search_changes,
     sitemap_pages,
+    sitemap_pending,
     slug_history,
     sessions,
     sources,

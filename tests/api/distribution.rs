@@ -1,6 +1,7 @@
 //! What a website's frontend needs: canonical URLs (and, as they come, feeds, sitemaps,
 //! previews, slug history and responsive images).
 
+use chrono::Timelike;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -589,6 +590,32 @@ async fn sitemaps_list_what_is_public_and_parse_with_a_real_parser() {
         app.get(path, None).await.problem(404);
     }
     assert_eq!(app.get("/sitemaps/articles-x.xml", None).await.status, 400);
+
+    // A story scheduled for a moment from now joins the index when its time comes, with no
+    // write in between, dated by that time.
+    let due = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .with_nanosecond(0)
+        .unwrap();
+    let scheduled = app
+        .create(
+            "/api/v1/articles",
+            json!({"title": "Scheduled: the bridge reopens", "body": "Text.",
+                   "status": "scheduled", "published_at": due.to_rfc3339(),
+                   "author_ids": [author["id"]]}),
+            &admin,
+        )
+        .await;
+    let index = xml_of(&app, "/sitemap.xml").await;
+    assert!(!index.contains("<sitemap>"), "not yet: {index}");
+    let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
+    actix_web::rt::time::sleep(wait + std::time::Duration::from_millis(1100)).await;
+    let index = xml_of(&app, "/sitemap.xml").await;
+    let doc = roxmltree::Document::parse(&index).expect("the index is XML");
+    let entries: Vec<_> = children(doc.root_element(), SITEMAP_NS, "sitemap").collect();
+    assert_eq!(entries.len(), 1, "{index}");
+    assert_eq!(w3c(child_text(entries[0], SITEMAP_NS, "lastmod")), due);
+    let page = xml_of(&app, path).await;
+    assert!(page.contains(scheduled["url"].as_str().unwrap()), "{page}");
 }
 
 crate::both_backends!(an_authors_avatar_carries_its_image_object);
