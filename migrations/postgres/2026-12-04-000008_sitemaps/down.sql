@@ -1,4 +1,5 @@
-DROP TRIGGER articles_sitemap_fold ON articles;
+DROP TRIGGER articles_sitemap_fold_update ON articles;
+DROP TRIGGER articles_sitemap_fold_insert ON articles;
 DROP TRIGGER articles_sitemap_update ON articles;
 DROP TRIGGER articles_sitemap_delete ON articles;
 DROP TRIGGER articles_sitemap_insert ON articles;

@@ -93,5 +93,8 @@ CREATE TRIGGER articles_sitemap_update AFTER UPDATE OF status, published_at, slu
     FOR EACH ROW WHEN (OLD.visible_at IS NOT NULL OR NEW.visible_at IS NOT NULL)
     EXECUTE FUNCTION articles_sitemap();
 
-CREATE TRIGGER articles_sitemap_fold AFTER INSERT OR UPDATE OF status, published_at, slug, updated_at ON articles
-    FOR EACH STATEMENT EXECUTE FUNCTION sitemap_fold();
+CREATE TRIGGER articles_sitemap_fold_insert AFTER INSERT ON articles
+    FOR EACH ROW EXECUTE FUNCTION sitemap_fold();
+
+CREATE TRIGGER articles_sitemap_fold_update AFTER UPDATE OF status, published_at, slug, updated_at ON articles
+    FOR EACH ROW EXECUTE FUNCTION sitemap_fold();
