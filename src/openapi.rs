@@ -316,6 +316,13 @@ const NAME_LISTS: &[NameLists] = &[
         fields: dto::ARTICLE_FIELDS,
         includes: dto::ARTICLE_INCLUDES,
     },
+    // A preview is an article, read by its token.
+    NameLists {
+        collection: "/api/v1/previews",
+        sorts: &[],
+        fields: dto::ARTICLE_FIELDS,
+        includes: dto::ARTICLE_INCLUDES,
+    },
     NameLists {
         collection: "/api/v1/authors",
         sorts: AUTHOR_SORTS,
@@ -595,7 +602,8 @@ problem_responses! {
     /// `301` from a `GET` by an old slug
     Moved => problem_response(
         "The slug named an item that has been renamed since: `Location` gives its current \
-         address, with the same query string. Clients follow it.",
+         address, with the same query string (absolute on the API, a path for feeds). Clients \
+         follow it.",
         301, "Moved Permanently",
         "The article `jets-hit-qaim` is now `jets-hit-a-workshop-near-qaim`.", None)
         .header("Location", header("The current address."));

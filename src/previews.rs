@@ -112,8 +112,8 @@ impl PreviewRow {
     }
 }
 
-/// The article named by `key` if `user` may make and revoke its previews: editors any, authors
-/// their own drafts (`404` for one they may not see, `403` for one they may not preview).
+/// The article named by `key` if `user` may make previews of it: editors any, authors their
+/// own drafts (`404` for one they may not see, `403` for one they may not preview).
 fn previewable(
     conn: &mut Conn,
     key: &IdOrSlug,
@@ -123,6 +123,44 @@ fn previewable(
     let stored = service::load_visible(conn, key, Some(user), now)?;
     policy::require_edit_article(user, stored.owners(), stored.row.status == "draft")?;
     Ok(stored)
+}
+
+/// Whose links of an article a caller may list and revoke.
+#[derive(Debug, Clone, Copy)]
+enum Reach {
+    /// Every link: those who may make them.
+    All,
+    /// The links this user made: an author whose story has left the draft stage keeps
+    /// control of the links they made while it was theirs to preview.
+    MadeBy(i64),
+}
+
+/// The article named by `key`, and whose of its links `user` may list and revoke.
+fn manageable(
+    conn: &mut Conn,
+    key: &IdOrSlug,
+    user: &AuthUser,
+    now: NaiveDateTime,
+) -> Result<(Stored, Reach), AppError> {
+    let stored = service::load_visible(conn, key, Some(user), now)?;
+    match policy::require_edit_article(user, stored.owners(), stored.row.status == "draft") {
+        Ok(()) => Ok((stored, Reach::All)),
+        Err(_) if policy::owns_article(user, stored.owners()) => {
+            Ok((stored, Reach::MadeBy(user.id)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An article's previews within `reach`.
+fn within(article_id: i64, reach: Reach) -> previews::BoxedQuery<'static, db::Backend> {
+    let q = previews::table
+        .filter(previews::article_id.eq(article_id))
+        .into_boxed();
+    match reach {
+        Reach::All => q,
+        Reach::MadeBy(user_id) => q.filter(previews::created_by.eq(user_id)),
+    }
 }
 
 /// A random preview id: 16 bytes, hex.
@@ -211,14 +249,17 @@ pub async fn create_preview(
 
 /// List an article's preview links
 ///
-/// The links of the article that still work, newest first, with their tokens: for the staff
-/// who may make them.
+/// The links of the article that still work, newest first, with their tokens: all of them for
+/// the staff who may make them; for an author whose story has left the draft stage, those
+/// they made.
 #[utoipa::path(
     tag = "distribution",
     params(("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The live preview links.", body = Vec<PreviewView>),
+        (status = 200, description = "The live preview links.", body = Vec<PreviewView>,
+         headers(("ETag" = String, description = "Strong entity tag of this list."))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -233,9 +274,8 @@ pub async fn list_previews(
     let key = IdOrSlug::parse(&key);
     let rows = db::read(&state.db, move |conn| {
         let now = db::now();
-        let stored = previewable(conn, &key, &user, now)?;
-        Ok(previews::table
-            .filter(previews::article_id.eq(stored.row.id))
+        let (stored, reach) = manageable(conn, &key, &user, now)?;
+        Ok(within(stored.row.id, reach)
             .filter(previews::expires_at.gt(now))
             .order((previews::created_at.desc(), previews::id))
             .select(PreviewRow::as_select())
@@ -251,7 +291,9 @@ pub async fn list_previews(
 
 /// Revoke a preview link
 ///
-/// Ends the link at once. `{preview}` is its token or its id.
+/// Ends the link at once. `{preview}` is its token (expired or not) or its id. Those who may
+/// make the article's links revoke any; an author whose story has left the draft stage, those
+/// they made.
 #[utoipa::path(
     tag = "distribution",
     params(
@@ -274,20 +316,17 @@ pub async fn revoke_preview(
 ) -> Result<HttpResponse, AppError> {
     let (key, preview) = path.into_inner();
     let key = IdOrSlug::parse(&key);
-    // A token names its row by `jti`; an expired token still names it, so read it unverified
-    // only as far as that: the row, matched with the article, decides.
-    let id = match state.keys.verify_preview(&preview) {
-        Some(claims) => claims.jti,
-        None => preview,
-    };
+    // A token names its row by `jti` (an expired one too: the row, matched with the article,
+    // decides); anything else is taken as the id.
+    let id = state.keys.preview_id(&preview).unwrap_or(preview);
     db::write(&state.db, move |conn| {
-        let stored = previewable(conn, &key, &user, db::now())?;
-        let gone = diesel::delete(
-            previews::table
-                .filter(previews::id.eq(&id))
-                .filter(previews::article_id.eq(stored.row.id)),
-        )
-        .execute(conn)?;
+        let (stored, reach) = manageable(conn, &key, &user, db::now())?;
+        let mine: Vec<String> = within(stored.row.id, reach)
+            .filter(previews::id.eq(&id))
+            .select(previews::id)
+            .load(conn)?;
+        let gone =
+            diesel::delete(previews::table.filter(previews::id.eq_any(&mine))).execute(conn)?;
         if gone == 0 {
             return Err(AppError::NotFound(
                 "No such preview link of this article.".into(),
@@ -315,9 +354,11 @@ pub async fn revoke_preview(
     responses(
         (status = 200, description = "The article.", body = ArticleView,
          headers(
+            ("ETag" = String, description = "Strong entity tag of the article as it stands."),
             ("Cache-Control" = String, description = "`private, no-store`."),
             ("X-Robots-Tag" = String, description = "`noindex`.")
          )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 422, response = Unprocessable),

@@ -77,7 +77,8 @@ pub struct RedirectView {
     #[schema(example = "jets-hit-a-workshop-near-qaim")]
     pub to: String,
     /// The page the old slug made on the website (`DATELINE_SITE_URL`), and the page now:
-    /// `null` without a site URL, and for an article that never went public.
+    /// `null` without a site URL, and for an article without a publication date (its page
+    /// path is dated).
     #[schema(example = "https://www.iraqinews.example/2017/11/01/jets-hit-qaim/")]
     pub from_url: Option<String>,
     #[schema(example = "https://www.iraqinews.example/2017/11/01/jets-hit-a-workshop-near-qaim/")]

@@ -107,6 +107,16 @@ impl TokenKeys {
             .map_err(|e| AppError::internal(format!("jwt encode: {e}")))
     }
 
+    /// The preview id (`jti`) of a token this service signed for previews, expired or not:
+    /// for revoking, where the row decides.
+    pub fn preview_id(&self, token: &str) -> Option<String> {
+        let mut validation = self.preview_validation.clone();
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<PreviewClaims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims.jti)
+    }
+
     /// Checks a preview token's signature (HS256 only), `exp`, `iss` and `aud`; `None` for
     /// anything that is not a valid, unexpired preview token.
     pub fn verify_preview(&self, token: &str) -> Option<PreviewClaims> {

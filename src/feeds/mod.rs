@@ -178,7 +178,9 @@ pub async fn site_feed(
 /// A tag's, author's or source's feed
 ///
 /// As the site's feed, for the articles filed under a tag, with an author on the byline, or
-/// citing a source (named by slug or id; `404` for one that does not exist).
+/// citing a source (named by slug or id; `404` for one that does not exist). A slug the tag,
+/// author or source gave up answers `301` to its feed under the current slug (a relative
+/// `Location`, so that it stays on a website that proxies the feeds).
 #[utoipa::path(
     tag = "distribution",
     params(
@@ -197,6 +199,7 @@ pub async fn site_feed(
             ("ETag" = String, description = "Strong entity tag of this feed."),
             ("Cache-Control" = String, description = "`public, max-age=60`.")
          )),
+        (status = 301, response = crate::openapi::Moved),
         (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 404, response = crate::openapi::NotFound),
@@ -237,7 +240,9 @@ fn followed(
         FeedSubject::Source => Sources::find(conn, key)?.map(|r| (r.id, r.name, r.slug)),
     };
     let Some((id, name, slug)) = found else {
-        let public_url = &config.public_url;
+        // A relative `Location`: the website may proxy the feeds, and its readers should stay
+        // on it.
+        let public_url = "";
         return Err(match subject {
             FeedSubject::Tag => not_found_or_moved::<Tags>(conn, key, public_url, path, query),
             FeedSubject::Author => {

@@ -52,6 +52,17 @@ fn new_request_id() -> String {
 }
 
 /// Gives each request an id (`X-Request-Id`), answers `HEAD` as `GET` without a body, and
+/// The path as the log keeps it: a preview token is a credential (whoever holds it reads the
+/// draft), so `/api/v1/previews/{token}` is logged without it.
+fn loggable(path: &str) -> String {
+    match path.strip_prefix(PREVIEWS) {
+        Some(token) if !token.is_empty() => format!("{PREVIEWS}…"),
+        _ => path.to_owned(),
+    }
+}
+
+const PREVIEWS: &str = "/api/v1/previews/";
+
 /// logs one line per request: method, path, status, latency, client and id.
 pub async fn request_log(
     mut req: ServiceRequest,
@@ -68,7 +79,7 @@ pub async fn request_log(
         // actix-http still sends no body for a HEAD request; routing sees a GET.
         req.head_mut().method = Method::GET;
     }
-    let path = req.path().to_owned();
+    let path = loggable(req.path());
     let client = super::client_addr(req.request());
     req.extensions_mut().insert(RequestId(id.clone()));
 

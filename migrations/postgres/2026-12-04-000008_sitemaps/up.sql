@@ -20,7 +20,7 @@ CREATE INDEX sitemap_pending_visible_at ON sitemap_pending (visible_at);
 INSERT INTO sitemap_pages (page, listed, lastmod)
 SELECT (id - 1) / 1000 + 1, count(*),
        max(CASE WHEN visible_at <= now() AT TIME ZONE 'UTC'
-                THEN GREATEST(updated_at, visible_at) ELSE updated_at END)
+                THEN GREATEST(updated_at, visible_at) ELSE TIMESTAMP '1970-01-01 00:00:00' END)
 FROM articles WHERE visible_at IS NOT NULL
 GROUP BY (id - 1) / 1000 + 1;
 
@@ -34,13 +34,19 @@ DECLARE
     v_page    BIGINT;
     v_delta   INTEGER := 0;
     v_changed TIMESTAMP;
+    v_epoch   CONSTANT TIMESTAMP := TIMESTAMP '1970-01-01 00:00:00';
 BEGIN
     IF TG_OP = 'DELETE' THEN
         DELETE FROM sitemap_pending WHERE article_id = OLD.id;
         v_page := (OLD.id - 1) / 1000 + 1;
         v_delta := -1;
-        -- An article leaving the public set changes its page too: now.
-        v_changed := v_now;
+        -- An article leaving the public set changes its page too: now (one that was not
+        -- public yet changes nothing anyone saw).
+        IF OLD.visible_at <= v_now THEN
+            v_changed := v_now;
+        ELSE
+            v_changed := v_epoch;
+        END IF;
     ELSE
         DELETE FROM sitemap_pending WHERE article_id = NEW.id;
         v_page := (NEW.id - 1) / 1000 + 1;
@@ -51,11 +57,15 @@ BEGIN
             v_delta := v_delta - 1;
         END IF;
         IF NEW.visible_at > v_now THEN
-            v_changed := NEW.updated_at;
             INSERT INTO sitemap_pending (article_id, page, visible_at)
             VALUES (NEW.id, v_page, NEW.visible_at);
+        END IF;
+        IF NEW.visible_at <= v_now THEN
+            v_changed := GREATEST(NEW.updated_at, NEW.visible_at);
+        ELSIF TG_OP = 'UPDATE' AND OLD.visible_at <= v_now THEN
+            v_changed := NEW.updated_at; -- it left the public set
         ELSE
-            v_changed := GREATEST(NEW.updated_at, NEW.visible_at); -- GREATEST skips a NULL
+            v_changed := v_epoch; -- nothing anyone saw changed
         END IF;
     END IF;
     INSERT INTO sitemap_pages AS p (page, listed, lastmod)

@@ -12,8 +12,11 @@
 --   for later; the index adds those due since the last write and leaves out what is still to
 --   come.
 --
--- An article's `lastmod` is the later of its last change and its going public. Times are the
--- application's UTC texts; `now` here is the same form.
+-- An article's `lastmod` is the later of its last change and its going public. A write to an
+-- article that is not public before or after it leaves its page's `lastmod` alone (it would
+-- tell readers of the index that something is being prepared there); 1970 stands for "no
+-- change yet" on a page whose articles are all still to come. Times are the application's UTC
+-- texts; `now` here is the same form.
 CREATE TABLE sitemap_pages (
     page    INTEGER PRIMARY KEY NOT NULL,
     listed  INTEGER NOT NULL,
@@ -30,7 +33,7 @@ CREATE INDEX sitemap_pending_visible_at ON sitemap_pending (visible_at);
 INSERT INTO sitemap_pages (page, listed, lastmod)
 SELECT (id - 1) / 1000 + 1, count(*),
        max(CASE WHEN visible_at <= strftime('%Y-%m-%d %H:%M:%S', 'now')
-                THEN max(updated_at, visible_at) ELSE updated_at END)
+                THEN max(updated_at, visible_at) ELSE '1970-01-01 00:00:00' END)
 FROM articles WHERE visible_at IS NOT NULL
 GROUP BY (id - 1) / 1000 + 1;
 
@@ -45,7 +48,7 @@ BEGIN
     VALUES (
         (new.id - 1) / 1000 + 1, 1,
         CASE WHEN new.visible_at <= strftime('%Y-%m-%d %H:%M:%S', 'now')
-             THEN max(new.updated_at, new.visible_at) ELSE new.updated_at END
+             THEN max(new.updated_at, new.visible_at) ELSE '1970-01-01 00:00:00' END
     )
     ON CONFLICT (page) DO UPDATE SET
         listed = listed + excluded.listed, lastmod = max(lastmod, excluded.lastmod);
@@ -54,13 +57,18 @@ BEGIN
     WHERE new.visible_at > strftime('%Y-%m-%d %H:%M:%S', 'now');
 END;
 
--- An article leaving the public set changes its page too: now.
+-- An article leaving the public set changes its page too: now (one that was not public yet
+-- changes nothing anyone saw).
 CREATE TRIGGER articles_sitemap_delete AFTER DELETE ON articles
 WHEN old.visible_at IS NOT NULL
 BEGIN
     DELETE FROM sitemap_pending WHERE article_id = old.id;
     INSERT INTO sitemap_pages (page, listed, lastmod)
-    VALUES ((old.id - 1) / 1000 + 1, -1, strftime('%Y-%m-%d %H:%M:%S', 'now'))
+    VALUES (
+        (old.id - 1) / 1000 + 1, -1,
+        CASE WHEN old.visible_at <= strftime('%Y-%m-%d %H:%M:%S', 'now')
+             THEN strftime('%Y-%m-%d %H:%M:%S', 'now') ELSE '1970-01-01 00:00:00' END
+    )
     ON CONFLICT (page) DO UPDATE SET
         listed = listed + excluded.listed, lastmod = max(lastmod, excluded.lastmod);
 END;
@@ -74,7 +82,10 @@ BEGIN
         (new.id - 1) / 1000 + 1,
         (new.visible_at IS NOT NULL) - (old.visible_at IS NOT NULL),
         CASE WHEN new.visible_at <= strftime('%Y-%m-%d %H:%M:%S', 'now')
-             THEN max(new.updated_at, new.visible_at) ELSE new.updated_at END
+             THEN max(new.updated_at, new.visible_at)
+             WHEN old.visible_at <= strftime('%Y-%m-%d %H:%M:%S', 'now')
+             THEN new.updated_at
+             ELSE '1970-01-01 00:00:00' END
     )
     ON CONFLICT (page) DO UPDATE SET
         listed = listed + excluded.listed, lastmod = max(lastmod, excluded.lastmod);
