@@ -15,8 +15,9 @@ use std::io;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, get, web};
 use chrono::{Duration, NaiveDateTime};
-use diesel::dsl::{count_star, max};
+use diesel::dsl::{count_star, max, sql};
 use diesel::prelude::*;
+use diesel::sql_types::Timestamp;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -294,7 +295,11 @@ fn news_rows(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Vec<Listed>> {
     let rows: Vec<(i64, String, String, NaiveDateTime, Option<NaiveDateTime>)> = articles::table
         .filter(articles::visible_at.gt(since))
         .filter(articles::visible_at.le(now))
-        .order((articles::visible_at.desc(), articles::id.desc()))
+        // NULLS LAST said out loud: SQLite's default for DESC, and what lets PostgreSQL walk
+        // `articles_visible_at` (built NULLS FIRST) backwards instead of sorting.
+        .order(sql::<Timestamp>(
+            "articles.visible_at DESC NULLS LAST, articles.id DESC",
+        ))
         .limit(NEWS_MAX)
         .select((
             articles::id,
