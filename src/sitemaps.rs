@@ -1,11 +1,13 @@
 //! Sitemaps for search engines: `/sitemap.xml`, an index of the article sitemaps
-//! (`/sitemaps/articles-{page}.xml`, each the public articles of 1,000 ids), and
-//! `/sitemap-news.xml`, the Google News sitemap of the last 48 hours.
+//! (`/sitemaps/articles-{page}.xml`, each the public articles of 1,000 ids) and of the tag,
+//! author and source sitemaps (`/sitemaps/tags-{page}.xml`…, those of 1,000 ids that file a
+//! public article), and `/sitemap-news.xml`, the Google News sitemap of the last 48 hours.
 //!
 //! Their cost does not grow with the archive: a page is a primary-key range, the index reads
 //! one row per page from `sitemap_pages` and one per article scheduled for later from
-//! `sitemap_pending` (both kept by triggers, see the migration `2026-12-04-000008_sitemaps`),
-//! and the news sitemap walks the newest end of the visibility index. Like the feeds they live outside `/api/v1` so that the website can proxy them as they
+//! `sitemap_pending` (both kept by triggers, see the migration `2026-12-04-000008_sitemaps`)
+//! plus one index seek per tag, author and source, and the news sitemap walks the newest end of
+//! the visibility index. Like the feeds they live outside `/api/v1` so that the website can proxy them as they
 //! are, which is why the index names its pages on `DATELINE_SITE_URL`: search engines take a
 //! sitemap's pages from the sitemap's own host.
 
@@ -17,22 +19,25 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::{count_star, max, sql};
 use diesel::prelude::*;
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{Nullable, Timestamp};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::schema::{articles, sitemap_pages, sitemap_pending};
+use crate::db::schema::{articles, authors, sitemap_pages, sitemap_pending, sources, tags};
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::feeds::site_base;
 use crate::http::{CACHE_PUBLIC, etag};
-use crate::site::Site;
+use crate::site::{self, Site};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(sitemap_index)
         .service(article_sitemap)
+        .service(tag_sitemap)
+        .service(author_sitemap)
+        .service(source_sitemap)
         .service(news_sitemap);
 }
 
@@ -67,14 +72,37 @@ const CONTENT_TYPE: HeaderValue = HeaderValue::from_static("application/xml; cha
 #[get("/sitemap.xml")]
 pub async fn sitemap_index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let base = site_base(&state.config.site)?.to_owned();
-    let pages = db::read(&state.db, move |conn| Ok(index_pages(conn, db::now())?)).await?;
+    let sitemaps = db::read(&state.db, move |conn| {
+        let now = db::now();
+        let mut sitemaps: Vec<(String, i64, NaiveDateTime)> = index_pages(conn, now)?
+            .into_iter()
+            .map(|(page, lastmod)| ("articles".to_owned(), page, lastmod))
+            .collect();
+        for kind in Taxonomy::ALL {
+            let mut pages: Vec<(i64, NaiveDateTime)> = Vec::new();
+            for item in kind.listed(conn, None, now)? {
+                let page = (item.id - 1) / PAGE_IDS + 1;
+                match pages.last_mut() {
+                    Some((p, lastmod)) if *p == page => *lastmod = (*lastmod).max(item.lastmod),
+                    _ => pages.push((page, item.lastmod)),
+                }
+            }
+            sitemaps.extend(
+                pages
+                    .into_iter()
+                    .map(|(page, lastmod)| (kind.name().to_owned(), page, lastmod)),
+            );
+        }
+        Ok(sitemaps)
+    })
+    .await?;
     let mut w = writer()?;
     w.create_element("sitemapindex")
         .with_attribute(("xmlns", SITEMAP_NS))
         .write_inner_content(|w| {
-            for (page, lastmod) in &pages {
+            for (kind, page, lastmod) in &sitemaps {
                 w.create_element("sitemap").write_inner_content(|w| {
-                    leaf(w, "loc", &format!("{base}/sitemaps/articles-{page}.xml"))?;
+                    leaf(w, "loc", &format!("{base}/sitemaps/{kind}-{page}.xml"))?;
                     leaf(w, "lastmod", &w3c(*lastmod))
                 })?;
             }
@@ -119,15 +147,222 @@ pub async fn article_sitemap(
         )));
     }
     let site = &state.config.site;
+    let urls: Vec<(String, NaiveDateTime)> = rows
+        .iter()
+        .filter_map(|row| Some((row.url(site)?, row.lastmod())))
+        .collect();
+    urlset(&urls)
+}
+
+/// A tag sitemap
+///
+/// The pages of the tags whose ids fall in page `page` (ids `(page - 1) × 1000 + 1` to
+/// `page × 1000`) and that file a public article, in id order, each with its canonical URL and
+/// `lastmod` (its newest public article, or its own last change if later). `404` for a page
+/// without one, and until `DATELINE_SITE_URL` is set.
+#[utoipa::path(
+    tag = "distribution",
+    params(("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1)),
+    security(()),
+    responses(
+        (status = 200, description = "A sitemap (sitemaps.org 0.9) of at most 1,000 URLs.",
+         content_type = "application/xml", body = String,
+         headers(
+            ("ETag" = String, description = "Strong entity tag of this document."),
+            ("Cache-Control" = String, description = "`public, max-age=60`.")
+         )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[get("/sitemaps/tags-{page}.xml")]
+pub async fn tag_sitemap(
+    state: web::Data<AppState>,
+    page: web::Path<u32>,
+) -> Result<HttpResponse, AppError> {
+    taxonomy_sitemap(state, Taxonomy::Tags, page.into_inner()).await
+}
+
+/// An author sitemap
+///
+/// As the tag sitemap, for the pages of the authors with a public article on their byline.
+#[utoipa::path(
+    tag = "distribution",
+    params(("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1)),
+    security(()),
+    responses(
+        (status = 200, description = "A sitemap (sitemaps.org 0.9) of at most 1,000 URLs.",
+         content_type = "application/xml", body = String,
+         headers(
+            ("ETag" = String, description = "Strong entity tag of this document."),
+            ("Cache-Control" = String, description = "`public, max-age=60`.")
+         )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[get("/sitemaps/authors-{page}.xml")]
+pub async fn author_sitemap(
+    state: web::Data<AppState>,
+    page: web::Path<u32>,
+) -> Result<HttpResponse, AppError> {
+    taxonomy_sitemap(state, Taxonomy::Authors, page.into_inner()).await
+}
+
+/// A source sitemap
+///
+/// As the tag sitemap, for the pages of the sources a public article cites.
+#[utoipa::path(
+    tag = "distribution",
+    params(("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1)),
+    security(()),
+    responses(
+        (status = 200, description = "A sitemap (sitemaps.org 0.9) of at most 1,000 URLs.",
+         content_type = "application/xml", body = String,
+         headers(
+            ("ETag" = String, description = "Strong entity tag of this document."),
+            ("Cache-Control" = String, description = "`public, max-age=60`.")
+         )),
+        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
+#[get("/sitemaps/sources-{page}.xml")]
+pub async fn source_sitemap(
+    state: web::Data<AppState>,
+    page: web::Path<u32>,
+) -> Result<HttpResponse, AppError> {
+    taxonomy_sitemap(state, Taxonomy::Sources, page.into_inner()).await
+}
+
+async fn taxonomy_sitemap(
+    state: web::Data<AppState>,
+    kind: Taxonomy,
+    page: u32,
+) -> Result<HttpResponse, AppError> {
+    let page = i64::from(page);
+    site_base(&state.config.site)?;
+    let items = if page < 1 {
+        Vec::new()
+    } else {
+        db::read(&state.db, move |conn| {
+            Ok(kind.listed(conn, Some(ids_of(page)), db::now())?)
+        })
+        .await?
+    };
+    let site = &state.config.site;
+    let urls: Vec<(String, NaiveDateTime)> = items
+        .iter()
+        .filter_map(|item| Some((site.page(kind.page(), item.id, &item.slug)?, item.lastmod)))
+        .collect();
+    if urls.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "Sitemap page {page} of {} holds none with a public article; /sitemap.xml names \
+             those that do.",
+            kind.name()
+        )));
+    }
+    urlset(&urls)
+}
+
+/// The tags, authors and sources whose pages the sitemaps list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taxonomy {
+    Tags,
+    Authors,
+    Sources,
+}
+
+/// A tag, author or source with a public article, and when its page last changed.
+struct ListedItem {
+    id: i64,
+    slug: String,
+    lastmod: NaiveDateTime,
+}
+
+impl Taxonomy {
+    const ALL: [Self; 3] = [Self::Tags, Self::Authors, Self::Sources];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Tags => "tags",
+            Self::Authors => "authors",
+            Self::Sources => "sources",
+        }
+    }
+
+    fn page(self) -> site::Page {
+        match self {
+            Self::Tags => site::Page::Tag,
+            Self::Authors => site::Page::Author,
+            Self::Sources => site::Page::Source,
+        }
+    }
+
+    /// Its items with a public article at `now` (those with ids in `ids`, or all), in id
+    /// order: each one's newest public article is one seek of its link's visibility index.
+    fn listed(
+        self,
+        conn: &mut Conn,
+        ids: Option<(i64, i64)>,
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<ListedItem>> {
+        macro_rules! listed {
+            ($table:ident, $link:ident, $col:ident) => {{
+                // The newest first, one row: a seek (`max()` would walk the tag's whole
+                // range on SQLite).
+                let newest = sql::<Nullable<Timestamp>>(concat!(
+                    "(SELECT l.visible_at FROM ",
+                    stringify!($link),
+                    " l WHERE l.",
+                    stringify!($col),
+                    " = ",
+                    stringify!($table),
+                    ".id AND l.visible_at <= "
+                ))
+                .bind::<Timestamp, _>(now)
+                .sql(" ORDER BY l.visible_at DESC NULLS LAST LIMIT 1)");
+                let mut q = $table::table
+                    .order($table::id)
+                    .select(($table::id, $table::slug, $table::updated_at, newest))
+                    .into_boxed();
+                if let Some((first, last)) = ids {
+                    q = q.filter($table::id.between(first, last));
+                }
+                q.load::<(i64, String, NaiveDateTime, Option<NaiveDateTime>)>(conn)?
+            }};
+        }
+        let rows = match self {
+            Self::Tags => listed!(tags, article_tags, tag_id),
+            Self::Authors => listed!(authors, article_authors, author_id),
+            Self::Sources => listed!(sources, article_sources, source_id),
+        };
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, slug, updated_at, newest)| {
+                Some(ListedItem {
+                    id,
+                    slug,
+                    lastmod: newest?.max(updated_at),
+                })
+            })
+            .collect())
+    }
+}
+
+/// A sitemap of `urls`, each with its `lastmod`.
+fn urlset(urls: &[(String, NaiveDateTime)]) -> Result<HttpResponse, AppError> {
     let mut w = writer()?;
     w.create_element("urlset")
         .with_attribute(("xmlns", SITEMAP_NS))
         .write_inner_content(|w| {
-            for row in &rows {
-                let Some(loc) = row.url(site) else { continue };
+            for (loc, lastmod) in urls {
                 w.create_element("url").write_inner_content(|w| {
-                    leaf(w, "loc", &loc)?;
-                    leaf(w, "lastmod", &w3c(row.lastmod()))
+                    leaf(w, "loc", loc)?;
+                    leaf(w, "lastmod", &w3c(*lastmod))
                 })?;
             }
             Ok::<_, io::Error>(())

@@ -494,9 +494,20 @@ async fn sitemaps_list_what_is_public_and_parse_with_a_real_parser() {
     assert_eq!(root.tag_name().name(), "sitemapindex");
     assert_eq!(root.tag_name().namespace(), Some(SITEMAP_NS));
     let entries: Vec<_> = children(root, SITEMAP_NS, "sitemap").collect();
-    assert_eq!(entries.len(), 1, "{index}");
-    let loc = child_text(entries[0], SITEMAP_NS, "loc");
-    assert_eq!(loc, "https://www.iraqinews.example/sitemaps/articles-1.xml");
+    let locs: Vec<&str> = entries
+        .iter()
+        .map(|e| child_text(*e, SITEMAP_NS, "loc"))
+        .collect();
+    // The articles' pages, and the author's (no tag or source files a public story here).
+    assert_eq!(
+        locs,
+        [
+            "https://www.iraqinews.example/sitemaps/articles-1.xml",
+            "https://www.iraqinews.example/sitemaps/authors-1.xml",
+        ],
+        "{index}"
+    );
+    let loc = locs[0];
     // Its lastmod is the newest change among public articles: never the scheduled one's
     // time to come.
     let lastmod = w3c(child_text(entries[0], SITEMAP_NS, "lastmod"));
@@ -537,6 +548,25 @@ async fn sitemaps_list_what_is_public_and_parse_with_a_real_parser() {
     let mut want: Vec<&str> = public.iter().map(|a| a["url"].as_str().unwrap()).collect();
     want.sort_unstable();
     assert_eq!(locs, want, "{page}");
+
+    // The author's page, dated by its newest public story (or its own later change).
+    let authors = xml_of(&app, "/sitemaps/authors-1.xml").await;
+    let doc = roxmltree::Document::parse(&authors).expect("the author sitemap is XML");
+    let urls: Vec<_> = children(doc.root_element(), SITEMAP_NS, "url").collect();
+    assert_eq!(urls.len(), 1, "{authors}");
+    assert_eq!(
+        child_text(urls[0], SITEMAP_NS, "loc"),
+        "https://www.iraqinews.example/author/samir-khalil/"
+    );
+    let author_lastmod = w3c(child_text(urls[0], SITEMAP_NS, "lastmod"));
+    assert!(
+        author_lastmod >= now - chrono::Duration::minutes(1),
+        "{authors}"
+    );
+    assert!(author_lastmod <= chrono::Utc::now(), "{authors}");
+    for path in ["/sitemaps/tags-1.xml", "/sitemaps/sources-1.xml"] {
+        app.get(path, None).await.problem(404);
+    }
 
     let news = xml_of(&app, "/sitemap-news.xml").await;
     let doc = roxmltree::Document::parse(&news).expect("the news sitemap is XML");
@@ -604,7 +634,11 @@ async fn sitemaps_list_what_is_public_and_parse_with_a_real_parser() {
             .count(),
         0
     );
-    for path in ["/sitemaps/articles-0.xml", "/sitemaps/articles-2.xml"] {
+    for path in [
+        "/sitemaps/articles-0.xml",
+        "/sitemaps/articles-2.xml",
+        "/sitemaps/authors-1.xml",
+    ] {
         app.get(path, None).await.problem(404);
     }
     assert_eq!(app.get("/sitemaps/articles-x.xml", None).await.status, 400);
@@ -630,8 +664,14 @@ async fn sitemaps_list_what_is_public_and_parse_with_a_real_parser() {
     let index = xml_of(&app, "/sitemap.xml").await;
     let doc = roxmltree::Document::parse(&index).expect("the index is XML");
     let entries: Vec<_> = children(doc.root_element(), SITEMAP_NS, "sitemap").collect();
-    assert_eq!(entries.len(), 1, "{index}");
-    assert_eq!(w3c(child_text(entries[0], SITEMAP_NS, "lastmod")), due);
+    assert_eq!(entries.len(), 2, "the articles' and the author's: {index}");
+    for entry in entries {
+        assert_eq!(
+            w3c(child_text(entry, SITEMAP_NS, "lastmod")),
+            due,
+            "{index}"
+        );
+    }
     let page = xml_of(&app, path).await;
     assert!(page.contains(scheduled["url"].as_str().unwrap()), "{page}");
 }

@@ -102,6 +102,21 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/sitemaps/tags-{page}.xml",
+        "a tag sitemap: public articles only, the same for every caller",
+    ),
+    (
+        "GET",
+        "/sitemaps/authors-{page}.xml",
+        "an author sitemap: public articles only, the same for every caller",
+    ),
+    (
+        "GET",
+        "/sitemaps/sources-{page}.xml",
+        "a source sitemap: public articles only, the same for every caller",
+    ),
+    (
+        "GET",
         "/sitemap-news.xml",
         "the news sitemap: public articles only, the same for every caller",
     ),
