@@ -10,6 +10,8 @@
 //! `DATELINE_SEARCH_BENCH_REBUILD=1`. `DATELINE_SEARCH_BENCH_MERGE_ALL=1` merges an existing
 //! index into one segment first.
 
+#![cfg(test)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,8 @@
 //! The search module's tests: query translation on an in-memory index, then the whole
 //! lifecycle (log, catch up, rebuild) over a real SQLite database.
 
+#![cfg(test)]
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
