@@ -22,6 +22,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamp};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::schema::{articles, authors, sitemap_pages, sitemap_pending, sources, tags};
@@ -34,10 +36,7 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(sitemap_index)
-        .service(article_sitemap)
-        .service(tag_sitemap)
-        .service(author_sitemap)
-        .service(source_sitemap)
+        .service(page_sitemap)
         .service(news_sitemap);
 }
 
@@ -112,14 +111,29 @@ pub async fn sitemap_index(state: web::Data<AppState>) -> Result<HttpResponse, A
     Ok(xml(w.into_inner()))
 }
 
-/// An article sitemap
+/// What a paged sitemap lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SitemapKind {
+    Articles,
+    Tags,
+    Authors,
+    Sources,
+}
+
+/// A paged sitemap
 ///
-/// The public articles whose ids fall in page `page` (ids `(page - 1) × 1000 + 1` to
-/// `page × 1000`), in id order, each with its canonical URL and `lastmod`. `404` for a page
-/// without a public article, and until `DATELINE_SITE_URL` is set.
+/// Page `page` (ids `(page - 1) × 1000 + 1` to `page × 1000`) of a kind, in id order, each
+/// entry with its canonical URL and `lastmod`: `articles`, the public articles; `tags`,
+/// `authors` and `sources`, those that file a public article (their `lastmod` is their newest
+/// public article, or their own last change if later). `404` for a page without one, and until
+/// `DATELINE_SITE_URL` is set.
 #[utoipa::path(
     tag = "distribution",
-    params(("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1)),
+    params(
+        ("kind" = inline(SitemapKind), Path, description = "What the sitemap lists: `articles`, `tags`, `authors` or `sources`."),
+        ("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1),
+    ),
     security(()),
     responses(
         (status = 200, description = "A sitemap (sitemaps.org 0.9) of at most 1,000 URLs.",
@@ -133,139 +147,62 @@ pub async fn sitemap_index(state: web::Data<AppState>) -> Result<HttpResponse, A
         (status = 404, response = crate::openapi::NotFound),
     )
 )]
-#[get("/sitemaps/articles-{page}.xml")]
-pub async fn article_sitemap(
+#[get("/sitemaps/{kind}-{page}.xml")]
+pub async fn page_sitemap(
     state: web::Data<AppState>,
-    page: web::Path<u32>,
+    path: web::Path<(SitemapKind, u32)>,
 ) -> Result<HttpResponse, AppError> {
-    let page = i64::from(page.into_inner());
-    site_base(&state.config.site)?;
-    let rows = db::read(&state.db, move |conn| Ok(page_rows(conn, page, db::now())?)).await?;
-    if rows.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "Sitemap page {page} holds no public article; /sitemap.xml names those that do."
-        )));
-    }
-    let site = &state.config.site;
-    let urls: Vec<(String, NaiveDateTime)> = rows
-        .iter()
-        .filter_map(|row| Some((row.url(site)?, row.lastmod())))
-        .collect();
-    urlset(&urls)
-}
-
-/// A tag sitemap
-///
-/// The pages of the tags whose ids fall in page `page` (ids `(page - 1) × 1000 + 1` to
-/// `page × 1000`) and that file a public article, in id order, each with its canonical URL and
-/// `lastmod` (its newest public article, or its own last change if later). `404` for a page
-/// without one, and until `DATELINE_SITE_URL` is set.
-#[utoipa::path(
-    tag = "distribution",
-    params(("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1)),
-    security(()),
-    responses(
-        (status = 200, description = "A sitemap (sitemaps.org 0.9) of at most 1,000 URLs.",
-         content_type = "application/xml", body = String,
-         headers(
-            ("ETag" = String, description = "Strong entity tag of this document."),
-            ("Cache-Control" = String, description = "`public, max-age=60`.")
-         )),
-        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-    )
-)]
-#[get("/sitemaps/tags-{page}.xml")]
-pub async fn tag_sitemap(
-    state: web::Data<AppState>,
-    page: web::Path<u32>,
-) -> Result<HttpResponse, AppError> {
-    taxonomy_sitemap(state, Taxonomy::Tags, page.into_inner()).await
-}
-
-/// An author sitemap
-///
-/// As the tag sitemap, for the pages of the authors with a public article on their byline.
-#[utoipa::path(
-    tag = "distribution",
-    params(("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1)),
-    security(()),
-    responses(
-        (status = 200, description = "A sitemap (sitemaps.org 0.9) of at most 1,000 URLs.",
-         content_type = "application/xml", body = String,
-         headers(
-            ("ETag" = String, description = "Strong entity tag of this document."),
-            ("Cache-Control" = String, description = "`public, max-age=60`.")
-         )),
-        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-    )
-)]
-#[get("/sitemaps/authors-{page}.xml")]
-pub async fn author_sitemap(
-    state: web::Data<AppState>,
-    page: web::Path<u32>,
-) -> Result<HttpResponse, AppError> {
-    taxonomy_sitemap(state, Taxonomy::Authors, page.into_inner()).await
-}
-
-/// A source sitemap
-///
-/// As the tag sitemap, for the pages of the sources a public article cites.
-#[utoipa::path(
-    tag = "distribution",
-    params(("page" = u32, Path, description = "The page, from 1, as the index names it.", minimum = 1, example = 1)),
-    security(()),
-    responses(
-        (status = 200, description = "A sitemap (sitemaps.org 0.9) of at most 1,000 URLs.",
-         content_type = "application/xml", body = String,
-         headers(
-            ("ETag" = String, description = "Strong entity tag of this document."),
-            ("Cache-Control" = String, description = "`public, max-age=60`.")
-         )),
-        (status = 304, description = "Not modified: `If-None-Match` names the current ETag."),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 404, response = crate::openapi::NotFound),
-    )
-)]
-#[get("/sitemaps/sources-{page}.xml")]
-pub async fn source_sitemap(
-    state: web::Data<AppState>,
-    page: web::Path<u32>,
-) -> Result<HttpResponse, AppError> {
-    taxonomy_sitemap(state, Taxonomy::Sources, page.into_inner()).await
-}
-
-async fn taxonomy_sitemap(
-    state: web::Data<AppState>,
-    kind: Taxonomy,
-    page: u32,
-) -> Result<HttpResponse, AppError> {
+    let (kind, page) = path.into_inner();
     let page = i64::from(page);
     site_base(&state.config.site)?;
-    let items = if page < 1 {
-        Vec::new()
-    } else {
-        db::read(&state.db, move |conn| {
-            Ok(kind.listed(conn, Some(ids_of(page)), db::now())?)
-        })
-        .await?
-    };
-    let site = &state.config.site;
-    let urls: Vec<(String, NaiveDateTime)> = items
-        .iter()
-        .filter_map(|item| Some((site.page(kind.page(), item.id, &item.slug)?, item.lastmod)))
-        .collect();
+    let config = state.config.clone();
+    let urls: Vec<(String, NaiveDateTime)> = db::read(&state.db, move |conn| {
+        let (now, site) = (db::now(), &config.site);
+        if page < 1 {
+            return Ok(Vec::new());
+        }
+        let taxonomy = match kind {
+            SitemapKind::Articles => {
+                return Ok(page_rows(conn, page, now)?
+                    .iter()
+                    .filter_map(|row| Some((row.url(site)?, row.lastmod())))
+                    .collect());
+            }
+            SitemapKind::Tags => Taxonomy::Tags,
+            SitemapKind::Authors => Taxonomy::Authors,
+            SitemapKind::Sources => Taxonomy::Sources,
+        };
+        Ok(taxonomy
+            .listed(conn, Some(ids_of(page)), now)?
+            .iter()
+            .filter_map(|item| {
+                Some((
+                    site.page(taxonomy.page(), item.id, &item.slug)?,
+                    item.lastmod,
+                ))
+            })
+            .collect())
+    })
+    .await?;
     if urls.is_empty() {
         return Err(AppError::NotFound(format!(
-            "Sitemap page {page} of {} holds none with a public article; /sitemap.xml names \
-             those that do.",
+            "Sitemap page {page} of {} holds nothing public; /sitemap.xml names the pages that \
+             do.",
             kind.name()
         )));
     }
     urlset(&urls)
+}
+
+impl SitemapKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Articles => "articles",
+            Self::Tags => "tags",
+            Self::Authors => "authors",
+            Self::Sources => "sources",
+        }
+    }
 }
 
 /// The tags, authors and sources whose pages the sitemaps list.
@@ -457,9 +394,6 @@ fn ids_of(page: i64) -> (i64, i64) {
 /// The public articles of page `page` at `now`, in id order: a primary-key range of at most
 /// [`PAGE_IDS`] rows, visibility checked here so that no plan walks another index.
 fn page_rows(conn: &mut Conn, page: i64, now: NaiveDateTime) -> QueryResult<Vec<Listed>> {
-    if page < 1 {
-        return Ok(Vec::new());
-    }
     let (first, last) = ids_of(page);
     let rows: Vec<(i64, String, String, NaiveDateTime, Option<NaiveDateTime>)> = articles::table
         .filter(articles::id.between(first, last))

@@ -97,23 +97,8 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/sitemaps/articles-{page}.xml",
-        "an article sitemap: public articles only, the same for every caller",
-    ),
-    (
-        "GET",
-        "/sitemaps/tags-{page}.xml",
-        "a tag sitemap: public articles only, the same for every caller",
-    ),
-    (
-        "GET",
-        "/sitemaps/authors-{page}.xml",
-        "an author sitemap: public articles only, the same for every caller",
-    ),
-    (
-        "GET",
-        "/sitemaps/sources-{page}.xml",
-        "a source sitemap: public articles only, the same for every caller",
+        "/sitemaps/{kind}-{page}.xml",
+        "a paged sitemap of articles, tags, authors or sources: public only, the same for every caller",
     ),
     (
         "GET",
