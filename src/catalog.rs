@@ -261,8 +261,8 @@ pub async fn get<C: Catalog>(
     let staff = user.0.is_some();
     let config = state.config.clone();
     let query = req.query_string().to_owned();
-    let (_, view) = db::read(&state.db, move |conn| match C::find(conn, &key)? {
-        Some(row) => Ok((row.clone(), view_of::<C>(conn, row, staff, &config)?)),
+    let view = db::read(&state.db, move |conn| match C::find(conn, &key)? {
+        Some(row) => view_of::<C>(conn, row, staff, &config),
         None => Err(not_found_or_moved::<C>(
             conn,
             &key,
