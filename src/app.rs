@@ -22,7 +22,7 @@ use crate::openapi::{self, ApiDoc, OPENAPI_PATH};
 use crate::state::AppState;
 use crate::{
     articles, auth, authors, comments, feeds, health, images, previews, redirects, sitemaps,
-    sources, tags, users,
+    sources, tags, users, webhooks,
 };
 
 /// Every documented route. The server and the OpenAPI document both come from here.
@@ -38,7 +38,8 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::configure)
             .configure(users::configure)
             .configure(redirects::configure)
-            .configure(previews::configure),
+            .configure(previews::configure)
+            .configure(webhooks::configure),
     )
     .configure(feeds::configure)
     .configure(sitemaps::configure)

@@ -61,6 +61,36 @@ pub struct Publication {
     pub language: String,
 }
 
+/// How webhooks are delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `DATELINE_WEBHOOK_ALLOW_HTTP`: endpoints may be plain `http://` (else only `https://`).
+    pub allow_http: bool,
+    /// `DATELINE_WEBHOOK_ALLOW_PRIVATE`: endpoints may resolve to loopback, private,
+    /// link-local or otherwise internal addresses.
+    pub allow_private: bool,
+    /// `DATELINE_WEBHOOK_TIMEOUT`: how long one attempt may take, whole.
+    pub timeout: std::time::Duration,
+    /// `DATELINE_WEBHOOK_RETRY_BASE_MS`: the wait before the first retry; it doubles with each
+    /// failure (up to an hour), with jitter.
+    pub retry_base: std::time::Duration,
+    /// `DATELINE_WEBHOOK_RETRY_FOR`: how long an endpoint may keep failing before it is
+    /// disabled and flagged.
+    pub retry_for: std::time::Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allow_private: false,
+            timeout: std::time::Duration::from_secs(10),
+            retry_base: std::time::Duration::from_secs(5),
+            retry_for: std::time::Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
 /// The first admin, created at start-up when no user exists yet.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AdminBootstrap {
@@ -115,6 +145,8 @@ pub struct Config {
     pub image_widths: Vec<u32>,
     /// `DATELINE_PUBLICATION_NAME` and `DATELINE_PUBLICATION_LANGUAGE`.
     pub publication: Publication,
+    /// `DATELINE_WEBHOOK_*`.
+    pub webhooks: WebhookSettings,
 }
 
 impl fmt::Debug for Config {
@@ -139,6 +171,7 @@ impl fmt::Debug for Config {
             .field("site", &self.site)
             .field("image_widths", &self.image_widths)
             .field("publication", &self.publication)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -443,6 +476,8 @@ impl Config {
             language,
         };
 
+        let webhooks = webhook_settings(&get, &mut problems);
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -463,6 +498,7 @@ impl Config {
             site,
             image_widths,
             publication,
+            webhooks,
         })
     }
 
@@ -470,6 +506,65 @@ impl Config {
     /// secret is kept there.
     pub fn data_dir(&self) -> &Path {
         data_dir_of(&self.database)
+    }
+}
+
+/// `DATELINE_WEBHOOK_*`, with a problem for each value that does not parse.
+fn webhook_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> WebhookSettings {
+    let defaults = WebhookSettings::default();
+    let mut flag = |key: &str| match get(key).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("false" | "0" | "no") => false,
+        Some("true" | "1" | "yes") => true,
+        Some(v) => {
+            problems.push(format!("{key}: `{v}` is not `true` or `false`"));
+            false
+        }
+    };
+    let allow_http = flag("DATELINE_WEBHOOK_ALLOW_HTTP");
+    let allow_private = flag("DATELINE_WEBHOOK_ALLOW_PRIVATE");
+    let mut number = |key: &str, range: std::ops::RangeInclusive<u64>, unit: &str, default: u64| {
+        match get(key) {
+            None => default,
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if range.contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "{key}: `{v}` is not a whole number of {unit} from {} to {}",
+                        range.start(),
+                        range.end()
+                    ));
+                    default
+                }
+            },
+        }
+    };
+    let timeout = number(
+        "DATELINE_WEBHOOK_TIMEOUT",
+        1..=60,
+        "seconds",
+        defaults.timeout.as_secs(),
+    );
+    let retry_base = number(
+        "DATELINE_WEBHOOK_RETRY_BASE_MS",
+        1..=3_600_000,
+        "milliseconds",
+        u64::try_from(defaults.retry_base.as_millis()).unwrap_or(5000),
+    );
+    let retry_for = number(
+        "DATELINE_WEBHOOK_RETRY_FOR",
+        1..=30 * 24 * 3600,
+        "seconds",
+        defaults.retry_for.as_secs(),
+    );
+    WebhookSettings {
+        allow_http,
+        allow_private,
+        timeout: std::time::Duration::from_secs(timeout),
+        retry_base: std::time::Duration::from_millis(retry_base),
+        retry_for: std::time::Duration::from_secs(retry_for),
     }
 }
 

@@ -28,3 +28,4 @@ pub mod state;
 pub mod tags;
 pub mod users;
 pub mod validate;
+pub mod webhooks;

@@ -26,6 +26,15 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         .map_err(|e| StartError::Read(e.to_string()))?;
     actix_web::rt::spawn(watch_the_clock(state.db.clone()));
     state.search.start()?;
+    // The webhook worker reads and writes through connections of its own: the request pool's
+    // statement counter must not see its background work.
+    let worker = crate::webhooks::worker::Worker::new(
+        db::open_pool(&state.config.database, 2)?,
+        state.config.webhooks.clone(),
+        state.webhook_wake.clone(),
+    )
+    .map_err(StartError::Webhooks)?;
+    actix_web::rt::spawn(std::sync::Arc::new(worker).run());
     tracing::info!(
         database = %state.config.database,
         media = %state

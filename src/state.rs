@@ -35,6 +35,9 @@ pub struct AppState {
     pub cache: web::Data<ResponseCache>,
     /// The full-text index of articles, kept in step with the database in the background.
     pub search: crate::search::SearchIndex,
+    /// Wakes the webhook worker: after every committed write (it may have queued an event),
+    /// and after a redelivery or ping.
+    pub webhook_wake: crate::webhooks::worker::Wake,
 }
 
 /// Failures that stop the service from starting.
@@ -60,6 +63,8 @@ pub enum StartError {
         path: String,
         source: std::io::Error,
     },
+    #[error("webhooks: {0}")]
+    Webhooks(String),
     #[error("server: {0}")]
     Server(#[from] std::io::Error),
 }
@@ -112,7 +117,12 @@ impl AppState {
         // Searches' hits are kept between index commits where answers are kept at all.
         search.remember(config.response_cache_bytes > 0);
         let indexer = search.clone();
-        db.after_commit(Box::new(move || indexer.notify()));
+        let webhook_wake = crate::webhooks::worker::Wake::default();
+        let wake = webhook_wake.clone();
+        db.after_commit(Box::new(move || {
+            indexer.notify();
+            wake.now();
+        }));
         let cache = web::Data::new(ResponseCache::over(config.response_cache_bytes, &db));
         let login_throttle = Arc::new(Throttle::new(
             LOGIN_FAILURES_ALLOWED,
@@ -127,6 +137,7 @@ impl AppState {
             "comment",
         ));
         Ok(Self {
+            webhook_wake,
             login_throttle,
             comment_throttle,
             search,

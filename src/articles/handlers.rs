@@ -35,6 +35,7 @@ use crate::slug::IdOrSlug;
 use crate::sources::service::Sources;
 use crate::state::AppState;
 use crate::tags::service::Tags;
+use crate::webhooks::events;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_articles)
@@ -523,6 +524,7 @@ pub async fn create_article(
     let view = db::write(&state.db, move |conn| {
         let now = db::now();
         let stored = service::save(conn, Some(&user), None, change, rendered, now)?;
+        events::article_changed(conn, None, Some(&stored), &config, now)?;
         Ok(ArticleView::new(
             stored.row,
             stored.links,
@@ -589,6 +591,7 @@ pub async fn update_article(
         let before = ArticleView::new(current.row.clone(), current.links.clone(), now, site);
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
         let stored = service::save(conn, Some(&user), Some(&current), change, rendered, now)?;
+        events::article_changed(conn, Some(&current), Some(&stored), &config, now)?;
         Ok(ArticleView::new(stored.row, stored.links, now, site))
     })
     .await?;
@@ -629,6 +632,7 @@ pub async fn delete_article(
         let site = &config.site;
         let before = ArticleView::new(current.row.clone(), current.links.clone(), now, site);
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
+        events::article_changed(conn, Some(&current), None, &config, now)?;
         queries::delete(conn, current.row.id)?;
         Ok(())
     })

@@ -72,7 +72,9 @@ pub async fn post(
         Ok(()) => {
             db::write(&state.db, move |conn| {
                 let new = comment_to_insert(conn, &key, staff.as_ref(), body, db::now())?;
-                Ok(queries::insert(conn, &new)?)
+                let row = queries::insert(conn, &new)?;
+                crate::webhooks::events::comment_created(conn, &row)?;
+                Ok(row)
             })
             .await
         }
@@ -227,9 +229,11 @@ pub async fn moderate(
         let current = queries::find(conn, id)?.ok_or_else(|| comment_not_found(id))?;
         etag::check_if_match(
             if_match.as_deref(),
-            &etag::of_json(&ModeratedComment::from(current))?,
+            &etag::of_json(&ModeratedComment::from(current.clone()))?,
         )?;
-        Ok(queries::set_status(conn, id, status.as_str(), db::now())?)
+        let row = queries::set_status(conn, id, status.as_str(), db::now())?;
+        crate::webhooks::events::comment_moderated(conn, &current.status, &row)?;
+        Ok(row)
     })
     .await
 }

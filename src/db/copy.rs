@@ -19,7 +19,7 @@ use super::Conn;
 
 /// The tables copied, in an order that suits the reader (keys are checked at commit anyway).
 /// `search_changes` is not copied: each node's search index is rebuilt from the articles.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 23] = [
     "users",
     "images",
     "authors",
@@ -36,11 +36,32 @@ const TABLES: [&str; 16] = [
     "sessions",
     "refresh_tokens",
     "previews",
+    "webhooks",
+    "webhook_events",
+    "webhook_deliveries",
+    "webhook_attempts",
+    "article_revisions",
+    "corrections",
+    "correction_amendments",
 ];
 
 /// Tables whose `id` comes from an identity sequence, to move on past the copied ids.
-const WITH_IDS: [&str; 8] = [
-    "users", "images", "authors", "sources", "tags", "articles", "comments", "sessions",
+const WITH_IDS: [&str; 15] = [
+    "users",
+    "images",
+    "authors",
+    "sources",
+    "tags",
+    "articles",
+    "comments",
+    "sessions",
+    "webhooks",
+    "webhook_events",
+    "webhook_deliveries",
+    "webhook_attempts",
+    "article_revisions",
+    "corrections",
+    "correction_amendments",
 ];
 
 /// Rows per batch.

@@ -575,6 +575,23 @@ where
     .await?
 }
 
+/// Runs `f` in a transaction of its own on a connection of `pool`, beside the writer's batches:
+/// for bookkeeping that is not content (webhook deliveries), which should neither queue behind
+/// content writes nor move the content generation on. On SQLite `BEGIN IMMEDIATE` (it waits
+/// for the writer's lock on `busy_timeout`); on PostgreSQL a plain transaction, without the
+/// cluster's write lock.
+pub async fn transaction_aside<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    with(pool.clone(), move |conn| match conn {
+        Conn::Sqlite(_) => write_transaction(conn, f),
+        Conn::Postgres(_) => conn.transaction(f),
+    })
+    .await
+}
+
 /// Runs `f` on the writer thread inside an immediate (write-locking) transaction, in a
 /// savepoint of its own, and answers once the transaction committed; the content generation
 /// has moved on by then. See [`Writer`].

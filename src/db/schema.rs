@@ -231,7 +231,130 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        number -> Integer,
+        user_id -> Nullable<BigInt>,
+        saves -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        slug -> Text,
+        title -> Text,
+        subtitle -> Nullable<Text>,
+        excerpt -> Text,
+        excerpt_custom -> Bool,
+        body -> Text,
+        dateline -> Nullable<Text>,
+        feature_image_id -> Nullable<BigInt>,
+        author_ids -> Text,
+        tag_ids -> Text,
+        source_ids -> Text,
+    }
+}
+
+diesel::table! {
+    corrections (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        kind -> Text,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    correction_amendments (id) {
+        id -> BigInt,
+        correction_id -> BigInt,
+        previous_note -> Text,
+        note -> Text,
+        reason -> Text,
+        amended_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        next_delivery_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> BigInt,
+        event_type -> Text,
+        article_id -> Nullable<BigInt>,
+        webhook_id -> Nullable<BigInt>,
+        payload -> Text,
+        created_at -> Timestamp,
+        due_at -> Timestamp,
+        fanned_out -> Bool,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        redelivery_of -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempt -> Integer,
+        started_at -> Timestamp,
+        latency_ms -> Integer,
+        succeeded -> Bool,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(corrections -> articles (article_id));
+diesel::joinable!(correction_amendments -> corrections (correction_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    article_revisions,
+    correction_amendments,
+    corrections,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_events,
+    webhooks,
     article_authors,
     article_sources,
     article_tags,

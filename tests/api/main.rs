@@ -16,3 +16,4 @@ mod permissions;
 mod reads;
 mod search;
 mod users;
+mod webhooks;

@@ -324,6 +324,35 @@ impl Ctx {
         assert_eq!(res.status, 201, "{}", res.text());
         res.json()["id"].as_i64().expect("user id")
     }
+
+    /// A fresh webhook endpoint, made by the admin; returns its id.
+    async fn webhook(&self) -> i64 {
+        let res = self
+            .app
+            .post(
+                "/api/v1/webhooks",
+                &json!({"url": "https://hooks.example.com/matrix"}),
+                Some(&self.admin),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()["id"].as_i64().expect("webhook id")
+    }
+
+    /// A fresh endpoint with one delivery (a ping): `endpoint/delivery`.
+    async fn webhook_delivery(&self) -> String {
+        let id = self.webhook().await;
+        let res = self
+            .app
+            .post(
+                &format!("/api/v1/webhooks/{id}/ping"),
+                &json!({}),
+                Some(&self.admin),
+            )
+            .await;
+        assert_eq!(res.status, 202, "{}", res.text());
+        format!("{id}/{}", res.json()["id"])
+    }
 }
 
 fn new_user() -> Value {
@@ -862,6 +891,77 @@ fn rows() -> Vec<Row> {
             "list old slugs (staff; authors see those of public articles and their own)",
             [401, 200, 200, 200, 200, 401],
             |_| boxed(async { bare(Body::None) }),
+        ),
+        // ---- Webhooks (admin only) ----
+        row(
+            M::GET,
+            "/api/v1/webhooks",
+            "list endpoints",
+            [401, 403, 403, 403, 200, 401],
+            |_| boxed(async { bare(Body::None) }),
+        ),
+        row(
+            M::POST,
+            "/api/v1/webhooks",
+            "create an endpoint",
+            [401, 403, 403, 403, 201, 401],
+            |_| boxed(async { bare(Body::Json(json!({"url": "https://hooks.example.com/new"}))) }),
+        ),
+        row(
+            M::GET,
+            "/api/v1/webhooks/{id}",
+            "an endpoint",
+            [401, 403, 403, 403, 200, 401],
+            |cx| boxed(async move { at(cx.webhook().await, Body::None) }),
+        ),
+        row(
+            M::PATCH,
+            "/api/v1/webhooks/{id}",
+            "describe an endpoint",
+            [401, 403, 403, 403, 200, 401],
+            |cx| {
+                boxed(async move {
+                    at(
+                        cx.webhook().await,
+                        Body::Json(json!({"description": "Edited by the matrix"})),
+                    )
+                })
+            },
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/webhooks/{id}",
+            "an endpoint",
+            [401, 403, 403, 403, 204, 401],
+            |cx| boxed(async move { at(cx.webhook().await, Body::None) }),
+        ),
+        row(
+            M::GET,
+            "/api/v1/webhooks/{id}/deliveries",
+            "an endpoint's delivery log",
+            [401, 403, 403, 403, 200, 401],
+            |cx| boxed(async move { at(cx.webhook().await, Body::None) }),
+        ),
+        row(
+            M::GET,
+            "/api/v1/webhooks/{id}/deliveries/{delivery_id}",
+            "one delivery",
+            [401, 403, 403, 403, 200, 401],
+            |cx| boxed(async move { at(cx.webhook_delivery().await, Body::None) }),
+        ),
+        row(
+            M::POST,
+            "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            "send a delivery again",
+            [401, 403, 403, 403, 202, 401],
+            |cx| boxed(async move { at(cx.webhook_delivery().await, Body::None) }),
+        ),
+        row(
+            M::POST,
+            "/api/v1/webhooks/{id}/ping",
+            "ping an endpoint",
+            [401, 403, 403, 403, 202, 401],
+            |cx| boxed(async move { at(cx.webhook().await, Body::None) }),
         ),
         // ---- Users (admin only) ----
         row(

@@ -1,0 +1,3 @@
+DROP TABLE correction_amendments;
+DROP TABLE corrections;
+DROP TABLE article_revisions;
