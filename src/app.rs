@@ -21,8 +21,8 @@ use crate::http::routes::{self, RouteTable};
 use crate::openapi::{self, ApiDoc, OPENAPI_PATH};
 use crate::state::AppState;
 use crate::{
-    articles, auth, authors, comments, feeds, health, images, previews, redirects, sitemaps,
-    sources, tags, users, webhooks,
+    articles, auth, authors, comments, corrections, feeds, health, images, previews, redirects,
+    revisions, sitemaps, sources, tags, users, webhooks,
 };
 
 /// Every documented route. The server and the OpenAPI document both come from here.
@@ -39,6 +39,8 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(users::configure)
             .configure(redirects::configure)
             .configure(previews::configure)
+            .configure(revisions::configure)
+            .configure(corrections::configure)
             .configure(webhooks::configure),
     )
     .configure(feeds::configure)

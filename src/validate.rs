@@ -159,6 +159,8 @@ mod tests {
             ("CreateSource", "url"),
             ("UpdateAuthor", "website"),
             ("UpdateSource", "url"),
+            ("CreateWebhook", "url"),
+            ("UpdateWebhook", "url"),
         ] {
             let property = &schemas[schema]["properties"][field];
             if property.is_null() {
@@ -170,7 +172,7 @@ mod tests {
                 .or_else(|| property["oneOf"][0]["pattern"].as_str());
             assert_eq!(pattern, Some(URL_PATTERN), "{schema}.{field}: {property}");
         }
-        assert_eq!(seen, 4, "the URL fields were not all found");
+        assert_eq!(seen, 6, "the URL fields were not all found");
     }
 
     #[test]

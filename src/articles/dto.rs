@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::articles::models::ArticleRow;
 use crate::authors::dto::AuthorView;
+use crate::corrections::CorrectionView;
 use crate::db::paging::CountMode;
 use crate::http::json::{double_option, some};
 use crate::images::dto::ImageView;
@@ -140,6 +141,9 @@ pub struct ArticleView {
     /// The outlets and agencies the story comes from or cites, in order.
     #[schema(example = json!([1, 2, 3]))]
     pub source_ids: Vec<i64>,
+    /// Public notes on what was corrected, clarified or updated since publication, newest
+    /// first, each with its amendments.
+    pub corrections: Vec<CorrectionView>,
     /// With `include=authors`: the byline's authors, in order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authors: Option<Vec<AuthorView>>,
@@ -187,6 +191,7 @@ impl ArticleView {
             author_ids: links.author_ids,
             tag_ids: links.tag_ids,
             source_ids: links.source_ids,
+            corrections: Vec::new(),
             authors: None,
             tags: None,
             sources: None,
@@ -218,6 +223,7 @@ pub const ARTICLE_FIELDS: &[&str] = &[
     "author_ids",
     "tag_ids",
     "source_ids",
+    "corrections",
 ];
 /// The sort keys of the articles list.
 pub const ARTICLE_SORTS: &[&str] = &["published_at", "updated_at", "created_at", "title"];

@@ -52,6 +52,8 @@ pub struct Include {
     pub tags: bool,
     pub sources: bool,
     pub feature_image: bool,
+    /// Leave out the corrections (a sparse fieldset without them).
+    pub without_corrections: bool,
 }
 
 impl Include {
@@ -84,6 +86,7 @@ impl Include {
             tags: names.contains(&"tags"),
             sources: names.contains(&"sources"),
             feature_image: names.contains(&"feature_image"),
+            without_corrections: fields.as_ref().is_some_and(|f| !f.contains(&"corrections")),
         };
         Ok((include, fields))
     }
@@ -140,6 +143,14 @@ fn linked_views(
         false => HashMap::new(),
     };
 
+    let mut corrections = match include.without_corrections {
+        true => HashMap::new(),
+        false => {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            crate::corrections::of_articles(conn, &ids)?
+        }
+    };
+
     let mut image_views: HashMap<i64, ImageView> = HashMap::new();
     let image_ids: Vec<i64> = rows.iter().filter_map(|r| r.feature_image_id).collect();
     if include.feature_image && !image_ids.is_empty() {
@@ -159,7 +170,9 @@ fn linked_views(
             let authors = include.authors.then(|| pick(&l.author_ids, &author_views));
             let tags = include.tags.then(|| pick(&l.tag_ids, &tag_views));
             let sources = include.sources.then(|| pick(&l.source_ids, &source_views));
+            let id = row.id;
             let mut view = ArticleView::new(row, l, now, &config.site);
+            view.corrections = corrections.remove(&id).unwrap_or_default();
             view.authors = authors;
             view.tags = tags;
             view.sources = sources;
@@ -176,7 +189,7 @@ fn pick<V: Clone>(ids: &[i64], from: &HashMap<i64, V>) -> Vec<V> {
 
 /// The article named by `key`, if `user` may edit it: `404` if they may not see it, `403`
 /// if they may see but not edit it.
-fn may_edit(
+pub fn may_edit(
     conn: &mut Conn,
     key: &IdOrSlug,
     user: &AuthUser,
@@ -477,7 +490,7 @@ pub fn view_of(
 
 /// Validates a change and renders its new body off the async threads, before the write
 /// transaction.
-async fn prepare(
+pub async fn prepare(
     change: Result<UpdateArticle, AppError>,
 ) -> Result<(UpdateArticle, Option<Rendered>), AppError> {
     let change = change?;
@@ -587,12 +600,18 @@ pub async fn update_article(
         let now = db::now();
         let current = may_edit(conn, &key, &user, now)?;
         let (change, rendered) = prepared?;
-        let site = &config.site;
-        let before = ArticleView::new(current.row.clone(), current.links.clone(), now, site);
+        let before = view_of(
+            conn,
+            current.clone(),
+            Include::default(),
+            false,
+            &config,
+            now,
+        )?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
         let stored = service::save(conn, Some(&user), Some(&current), change, rendered, now)?;
         events::article_changed(conn, Some(&current), Some(&stored), &config, now)?;
-        Ok(ArticleView::new(stored.row, stored.links, now, site))
+        view_of(conn, stored, Include::default(), false, &config, now)
     })
     .await?;
     json_response(StatusCode::OK, &view, None, CACHE_PRIVATE)
@@ -629,8 +648,14 @@ pub async fn delete_article(
     db::write(&state.db, move |conn| {
         let now = db::now();
         let current = may_edit(conn, &key, &user, now)?;
-        let site = &config.site;
-        let before = ArticleView::new(current.row.clone(), current.links.clone(), now, site);
+        let before = view_of(
+            conn,
+            current.clone(),
+            Include::default(),
+            false,
+            &config,
+            now,
+        )?;
         etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
         events::article_changed(conn, Some(&current), None, &config, now)?;
         queries::delete(conn, current.row.id)?;

@@ -11,6 +11,7 @@ use crate::auth::AuthUser;
 use crate::auth::policy::{self, ArticleOwners};
 use crate::db::Conn;
 use crate::error::AppError;
+use crate::revisions::{self, Keep};
 use crate::validate::Errors;
 use crate::{authors, slug, sources, tags};
 
@@ -186,6 +187,9 @@ fn stored_time(t: DateTime<Utc>) -> NaiveDateTime {
 /// ([`merged_links`]) and whether what they name exists ([`check_references`]), the workflow's
 /// date ([`schedule`]), the body and excerpt ([`body_and_excerpt`]), the slug
 /// ([`choose_slug`]); then one write of the row and, if they changed, its links.
+///
+/// Every save keeps its revision (see [`crate::revisions`]), folded into the caller's latest
+/// when it is recent.
 pub fn save(
     conn: &mut Conn,
     actor: Option<&AuthUser>,
@@ -194,6 +198,19 @@ pub fn save(
     rendered: Option<Rendered>,
     now: NaiveDateTime,
 ) -> Result<Stored, AppError> {
+    save_with(conn, actor, current, change, rendered, now, Keep::Coalesce).map(|(s, _)| s)
+}
+
+/// [`save`], keeping the revision as `keep` says; also returns the revision's number.
+pub fn save_with(
+    conn: &mut Conn,
+    actor: Option<&AuthUser>,
+    current: Option<&Stored>,
+    change: UpdateArticle,
+    rendered: Option<Rendered>,
+    now: NaiveDateTime,
+    keep: Keep,
+) -> Result<(Stored, i32), AppError> {
     let before_status = current.map(|c| c.status_at(now));
     let status = target_status(actor, &change, before_status)?;
     let links = merged_links(actor, current, &change);
@@ -274,7 +291,9 @@ pub fn save(
         Some(c) if c.links != links => queries::set_links(conn, row.id, row.visible_at, &links)?,
         Some(_) => {}
     }
-    Ok(Stored { row, links })
+    let stored = Stored { row, links };
+    let revision = revisions::record(conn, &stored, actor.map(|u| u.id), now, keep)?;
+    Ok((stored, revision))
 }
 
 /// The status the article is to have (given, else kept, else draft), if `actor` may set it

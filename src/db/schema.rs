@@ -10,6 +10,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        number -> Integer,
+        user_id -> Nullable<BigInt>,
+        saves -> Integer,
+        restored_from -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        slug -> Text,
+        title -> Text,
+        subtitle -> Nullable<Text>,
+        excerpt -> Text,
+        excerpt_custom -> Bool,
+        body -> Text,
+        dateline -> Nullable<Text>,
+        feature_image_id -> Nullable<BigInt>,
+        author_ids -> Text,
+        tag_ids -> Text,
+        source_ids -> Text,
+    }
+}
+
+diesel::table! {
     article_sources (article_id, source_id) {
         article_id -> BigInt,
         source_id -> BigInt,
@@ -86,6 +112,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    correction_amendments (id) {
+        id -> BigInt,
+        correction_id -> BigInt,
+        previous_note -> Text,
+        note -> Text,
+        reason -> Text,
+        amended_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    corrections (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        kind -> Text,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     counters (name) {
         name -> Text,
         value -> Integer,
@@ -146,6 +196,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    sitemap_pages (page) {
+        page -> BigInt,
+        listed -> Integer,
+        lastmod -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sitemap_pending (article_id) {
+        article_id -> BigInt,
+        page -> BigInt,
+        visible_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    slug_history (kind, slug) {
+        kind -> Text,
+        slug -> Text,
+        item_id -> BigInt,
+        retired_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sources (id) {
         id -> BigInt,
         slug -> Text,
@@ -187,96 +262,44 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(article_authors -> articles (article_id));
-diesel::joinable!(article_authors -> authors (author_id));
-diesel::joinable!(article_sources -> articles (article_id));
-diesel::joinable!(article_sources -> sources (source_id));
-diesel::joinable!(article_tags -> articles (article_id));
-diesel::joinable!(article_tags -> tags (tag_id));
-diesel::joinable!(articles -> images (feature_image_id));
-diesel::joinable!(articles -> users (created_by));
-diesel::joinable!(authors -> images (avatar_image_id));
-diesel::joinable!(comments -> articles (article_id));
-diesel::joinable!(comments -> users (user_id));
-diesel::joinable!(images -> users (created_by));
-diesel::joinable!(previews -> articles (article_id));
-diesel::joinable!(previews -> users (created_by));
-diesel::joinable!(refresh_tokens -> sessions (session_id));
-diesel::joinable!(sessions -> users (user_id));
-diesel::joinable!(sources -> users (created_by));
-diesel::joinable!(tags -> users (created_by));
-
 diesel::table! {
-    slug_history (kind, slug) {
-        kind -> Text,
-        slug -> Text,
-        item_id -> BigInt,
-        retired_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    sitemap_pending (article_id) {
-        article_id -> BigInt,
-        page -> BigInt,
-        visible_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    sitemap_pages (page) {
-        page -> BigInt,
-        listed -> Integer,
-        lastmod -> Timestamp,
-    }
-}
-
-diesel::table! {
-    article_revisions (id) {
+    webhook_attempts (id) {
         id -> BigInt,
-        article_id -> BigInt,
-        number -> Integer,
-        user_id -> Nullable<BigInt>,
-        saves -> Integer,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        status -> Text,
-        published_at -> Nullable<Timestamp>,
-        slug -> Text,
-        title -> Text,
-        subtitle -> Nullable<Text>,
-        excerpt -> Text,
-        excerpt_custom -> Bool,
-        body -> Text,
-        dateline -> Nullable<Text>,
-        feature_image_id -> Nullable<BigInt>,
-        author_ids -> Text,
-        tag_ids -> Text,
-        source_ids -> Text,
+        delivery_id -> BigInt,
+        attempt -> Integer,
+        started_at -> Timestamp,
+        latency_ms -> Integer,
+        succeeded -> Bool,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
     }
 }
 
 diesel::table! {
-    corrections (id) {
+    webhook_deliveries (id) {
         id -> BigInt,
-        article_id -> BigInt,
-        kind -> Text,
-        note -> Text,
-        created_by -> Nullable<BigInt>,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        redelivery_of -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    correction_amendments (id) {
+    webhook_events (id) {
         id -> BigInt,
-        correction_id -> BigInt,
-        previous_note -> Text,
-        note -> Text,
-        reason -> Text,
-        amended_by -> Nullable<BigInt>,
+        event_type -> Text,
+        article_id -> Nullable<BigInt>,
+        webhook_id -> Nullable<BigInt>,
+        payload -> Text,
         created_at -> Timestamp,
+        due_at -> Timestamp,
+        fanned_out -> Bool,
     }
 }
 
@@ -299,78 +322,55 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    webhook_events (id) {
-        id -> BigInt,
-        event_type -> Text,
-        article_id -> Nullable<BigInt>,
-        webhook_id -> Nullable<BigInt>,
-        payload -> Text,
-        created_at -> Timestamp,
-        due_at -> Timestamp,
-        fanned_out -> Bool,
-    }
-}
-
-diesel::table! {
-    webhook_deliveries (id) {
-        id -> BigInt,
-        webhook_id -> BigInt,
-        event_id -> BigInt,
-        state -> Text,
-        attempts -> Integer,
-        next_attempt_at -> Timestamp,
-        redelivery_of -> Nullable<BigInt>,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    webhook_attempts (id) {
-        id -> BigInt,
-        delivery_id -> BigInt,
-        attempt -> Integer,
-        started_at -> Timestamp,
-        latency_ms -> Integer,
-        succeeded -> Bool,
-        response_status -> Nullable<Integer>,
-        response_body -> Nullable<Text>,
-        error -> Nullable<Text>,
-    }
-}
-
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_revisions -> articles (article_id));
-diesel::joinable!(corrections -> articles (article_id));
+diesel::joinable!(article_sources -> articles (article_id));
+diesel::joinable!(article_sources -> sources (source_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> images (feature_image_id));
+diesel::joinable!(articles -> users (created_by));
+diesel::joinable!(authors -> images (avatar_image_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(correction_amendments -> corrections (correction_id));
-diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
-diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(corrections -> articles (article_id));
+diesel::joinable!(images -> users (created_by));
+diesel::joinable!(previews -> articles (article_id));
+diesel::joinable!(previews -> users (created_by));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sources -> users (created_by));
+diesel::joinable!(tags -> users (created_by));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    article_revisions,
-    correction_amendments,
-    corrections,
-    webhook_attempts,
-    webhook_deliveries,
-    webhook_events,
-    webhooks,
     article_authors,
+    article_revisions,
     article_sources,
     article_tags,
     articles,
     authors,
     comments,
+    correction_amendments,
+    corrections,
     counters,
     images,
     previews,
     refresh_tokens,
     search_changes,
+    sessions,
     sitemap_pages,
     sitemap_pending,
     slug_history,
-    sessions,
     sources,
     tags,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_events,
+    webhooks,
 );

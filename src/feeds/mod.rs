@@ -312,6 +312,7 @@ async fn feed(
             tags: true,
             sources: true,
             feature_image: true,
+            without_corrections: false,
         };
         let articles = views(conn, listing.rows, include, false, &config, now)?;
         Ok((followed, articles))

@@ -43,6 +43,29 @@ fn updated(articles: &[ArticleView]) -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// The category a corrected story carries in every format.
+const CORRECTED: &str = "Corrected";
+
+/// The story's HTML, followed by its corrections (newest first) as a reader sees them at its
+/// foot: the feeds mark a corrected story with this and with the [`CORRECTED`] category.
+fn content(a: &ArticleView) -> String {
+    let mut html = a.body_html.clone();
+    if a.corrections.is_empty() {
+        return html;
+    }
+    html.push_str("<aside class=\"corrections\">");
+    for c in &a.corrections {
+        html.push_str(&format!(
+            "<p><strong>{}</strong> ({}): {}</p>",
+            c.kind.label(),
+            c.created_at.format("%-d %B %Y"),
+            quick_xml::escape::escape(c.note.as_str())
+        ));
+    }
+    html.push_str("</aside>");
+    html
+}
+
 fn names<T>(items: Option<&Vec<T>>, name: impl Fn(&T) -> &str) -> Vec<String> {
     items
         .into_iter()
@@ -119,6 +142,7 @@ pub fn rss(info: &FeedInfo, articles: &[ArticleView]) -> String {
                 description: Some(a.excerpt.clone()),
                 categories: names(a.tags.as_ref(), |t| &t.name)
                     .into_iter()
+                    .chain((!a.corrections.is_empty()).then(|| CORRECTED.to_owned()))
                     .map(|name| rss::Category { name, domain: None })
                     .collect(),
                 enclosure: image.as_ref().map(|i| rss::Enclosure {
@@ -131,7 +155,7 @@ pub fn rss(info: &FeedInfo, articles: &[ArticleView]) -> String {
                     permalink: a.url.is_some(),
                 }),
                 pub_date: a.published_at.map(|t| t.to_rfc2822()),
-                content: Some(a.body_html.clone()),
+                content: Some(content(a)),
                 extensions,
                 dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
                     creators: names(a.authors.as_ref(), |p| &p.name),
@@ -230,11 +254,16 @@ pub fn atom(info: &FeedInfo, articles: &[ArticleView]) -> String {
                         label: Some(t.name.clone()),
                         scheme: None,
                     })
+                    .chain((!a.corrections.is_empty()).then(|| atom::Category {
+                        term: CORRECTED.to_lowercase(),
+                        label: Some(CORRECTED.to_owned()),
+                        scheme: None,
+                    }))
                     .collect(),
                 links,
                 summary: Some(atom::Text::plain(a.excerpt.clone())),
                 content: Some(atom::Content {
-                    value: Some(a.body_html.clone()),
+                    value: Some(content(a)),
                     content_type: Some("html".to_owned()),
                     ..Default::default()
                 }),
@@ -306,7 +335,7 @@ struct JsonItem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<&'a str>,
     title: &'a str,
-    content_html: &'a str,
+    content_html: String,
     summary: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<&'a str>,
@@ -349,6 +378,9 @@ struct JsonExtension<'a> {
     image_caption: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     dateline: Option<&'a str>,
+    /// The story's corrections, newest first, as the API shows them.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    corrections: &'a [crate::corrections::CorrectionView],
 }
 
 /// JSON Feed 1.1.
@@ -361,7 +393,7 @@ pub fn json(info: &FeedInfo, articles: &[ArticleView]) -> serde_json::Result<Vec
                 id: article_link(a),
                 url: a.url.as_deref(),
                 title: &a.title,
-                content_html: &a.body_html,
+                content_html: content(a),
                 summary: &a.excerpt,
                 image: image.map(|i| i.url.as_str()),
                 date_published: a.published_at.map(|t| t.to_rfc3339()),
@@ -375,7 +407,13 @@ pub fn json(info: &FeedInfo, articles: &[ArticleView]) -> serde_json::Result<Vec
                         url: p.url.as_deref(),
                     })
                     .collect(),
-                tags: a.tags.iter().flatten().map(|t| t.name.as_str()).collect(),
+                tags: a
+                    .tags
+                    .iter()
+                    .flatten()
+                    .map(|t| t.name.as_str())
+                    .chain((!a.corrections.is_empty()).then_some(CORRECTED))
+                    .collect(),
                 attachments: image
                     .map(|i| JsonAttachment {
                         url: &i.url,
@@ -385,12 +423,14 @@ pub fn json(info: &FeedInfo, articles: &[ArticleView]) -> serde_json::Result<Vec
                     })
                     .into_iter()
                     .collect(),
-                dateline: (image.is_some() || a.dateline.is_some()).then(|| JsonExtension {
-                    about: &info.docs,
-                    image_credit: image.and_then(|i| i.credit.as_deref()),
-                    image_caption: image.and_then(|i| i.caption.as_deref()),
-                    dateline: a.dateline.as_deref(),
-                }),
+                dateline: (image.is_some() || a.dateline.is_some() || !a.corrections.is_empty())
+                    .then(|| JsonExtension {
+                        about: &info.docs,
+                        image_credit: image.and_then(|i| i.credit.as_deref()),
+                        image_caption: image.and_then(|i| i.caption.as_deref()),
+                        dateline: a.dateline.as_deref(),
+                        corrections: &a.corrections,
+                    }),
             }
         })
         .collect();

@@ -31,6 +31,10 @@ pub struct Seeded {
     pub articles: usize,
 }
 
+/// The note on the lead story.
+const DEMO_CLARIFICATION: &str = "This story was updated to make clear that the toll of 14 \
+comes from an army officer and had not been confirmed independently at the time of writing.";
+
 struct DemoArticle {
     title: &'static str,
     subtitle: Option<&'static str>,
@@ -341,7 +345,21 @@ pub async fn demo(state: &AppState) -> Result<Option<Seeded>, AppError> {
                 source_ids: Some(pick(&source_ids, article.sources)),
                 ..UpdateArticle::default()
             };
-            service::save(conn, None, None, change, Some(rendered), db_now)?;
+            let stored = service::save(conn, None, None, change, Some(rendered), db_now)?;
+            if seeded.articles == 0 {
+                // The lead story carries a public note, as a corrected story would.
+                use crate::db::schema::corrections;
+                use diesel::prelude::*;
+                diesel::insert_into(corrections::table)
+                    .values((
+                        corrections::article_id.eq(stored.row.id),
+                        corrections::kind.eq("clarification"),
+                        corrections::note.eq(DEMO_CLARIFICATION),
+                        corrections::created_at.eq(db_now),
+                        corrections::updated_at.eq(db_now),
+                    ))
+                    .execute(conn)?;
+            }
             seeded.articles += 1;
         }
         Ok(Some(seeded))

@@ -168,6 +168,7 @@ pub struct CreateWebhook {
     /// addresses only with `DATELINE_WEBHOOK_ALLOW_PRIVATE`).
     #[schema(
         max_length = 2000,
+        pattern = r"^https?://[^\s/?#\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$",
         example = "https://www.iraqinews.example/api/revalidate"
     )]
     pub url: String,
@@ -187,7 +188,11 @@ pub struct CreateWebhook {
 #[schema(example = json!({"active": true}))]
 pub struct UpdateWebhook {
     #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = String, max_length = 2000)]
+    #[schema(
+        value_type = String,
+        max_length = 2000,
+        pattern = r"^https?://[^\s/?#\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$"
+    )]
     pub url: Option<String>,
     #[serde(default, deserialize_with = "some")]
     #[schema(value_type = Vec<EventType>, min_items = 1)]

@@ -170,7 +170,8 @@ async fn an_article_is_created_rendered_and_read_back_by_id_or_slug() {
             "feature_image_id",
             "author_ids",
             "tag_ids",
-            "source_ids"
+            "source_ids",
+            "corrections"
         ]
     );
     let by_id = app
@@ -1219,11 +1220,12 @@ async fn include_costs_a_fixed_number_of_queries_whatever_the_page_size() {
         costs.iter().all(|c| *c == costs[0]),
         "statements per request: {costs:?}"
     );
-    assert!(costs[0] <= 11, "statements per request: {costs:?}");
-    // Without include: the page's ids, their rows, the total, and three link queries.
+    assert!(costs[0] <= 12, "statements per request: {costs:?}");
+    // Without include: the page's ids, their rows, the total, three link queries, and the
+    // corrections (their amendments only when there are some).
     let before = app.statements();
     app.get("/api/v1/articles?per_page=50", None).await.ok();
-    assert_eq!(app.statements() - before, 6 + app.cache_check());
+    assert_eq!(app.statements() - before, 7 + app.cache_check());
 }
 
 // HTTP caching.

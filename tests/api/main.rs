@@ -8,6 +8,7 @@ mod auth;
 mod catalog;
 mod comments;
 mod distribution;
+mod editorial;
 mod helpers;
 mod images;
 mod migrate;

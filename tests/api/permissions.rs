@@ -102,6 +102,16 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/v1/corrections",
+        "corrections are public notes: those of public articles, the same for every caller",
+    ),
+    (
+        "GET",
+        "/api/v1/corrections/{id}",
+        "a correction of a public article is public (staff who may read the article see it always)",
+    ),
+    (
+        "GET",
         "/sitemap-news.xml",
         "the news sitemap: public articles only, the same for every caller",
     ),
@@ -891,6 +901,77 @@ fn rows() -> Vec<Row> {
             "list old slugs (staff; authors see those of public articles and their own)",
             [401, 200, 200, 200, 200, 401],
             |_| boxed(async { bare(Body::None) }),
+        ),
+        // ---- Revisions (staff who may edit the article) ----
+        row(
+            M::GET,
+            "/api/v1/articles/{id_or_slug}/revisions",
+            "the owner's draft's revisions",
+            [401, 200, 404, 200, 200, 401],
+            |cx| boxed(async move { at(cx.article("draft").await, Body::None) }),
+        ),
+        row(
+            M::GET,
+            "/api/v1/articles/{id_or_slug}/revisions/{n}",
+            "the owner's draft's first revision",
+            [401, 200, 404, 200, 200, 401],
+            |cx| boxed(async move { at(format!("{}/1", cx.article("draft").await), Body::None) }),
+        ),
+        row(
+            M::GET,
+            "/api/v1/articles/{id_or_slug}/revisions",
+            "a published article's revisions (authors: drafts only)",
+            [401, 403, 403, 200, 200, 401],
+            |cx| boxed(async move { at(cx.article("published").await, Body::None) }),
+        ),
+        row(
+            M::POST,
+            "/api/v1/articles/{id_or_slug}/revisions/{n}/restore",
+            "restore the owner's draft's first revision",
+            [401, 201, 404, 201, 201, 401],
+            |cx| boxed(async move { at(format!("{}/1", cx.article("draft").await), Body::None) }),
+        ),
+        // ---- Corrections (editors) ----
+        row(
+            M::POST,
+            "/api/v1/articles/{id_or_slug}/corrections",
+            "correct the owner's published article",
+            [401, 403, 403, 201, 201, 401],
+            |cx| {
+                boxed(async move {
+                    at(
+                        cx.article("published").await,
+                        Body::Json(
+                            json!({"kind": "correction", "note": "The toll was 14, not 12."}),
+                        ),
+                    )
+                })
+            },
+        ),
+        row(
+            M::PATCH,
+            "/api/v1/articles/{id_or_slug}/corrections/{id}",
+            "amend a correction of the owner's published article",
+            [401, 403, 403, 200, 200, 401],
+            |cx| {
+                boxed(async move {
+                    let article = cx.article("published").await;
+                    let c = cx
+                        .app
+                        .create(
+                            &format!("/api/v1/articles/{article}/corrections"),
+                            json!({"kind": "update", "note": "The road reopened."}),
+                            &cx.admin,
+                        )
+                        .await;
+                    at(
+                        format!("{article}/{}", c["id"]),
+                        Body::Json(
+                            json!({"note": "The road reopened on Friday.", "reason": "Added the day."}),
+                        ),
+                    )
+                })
+            },
         ),
         // ---- Webhooks (admin only) ----
         row(

@@ -7,6 +7,8 @@ CREATE TABLE article_revisions (
     user_id          INTEGER   REFERENCES users (id) ON DELETE SET NULL,
     -- How many saves this revision holds.
     saves            INTEGER   NOT NULL,
+    -- The revision whose content this one restored, if it was made by a restore.
+    restored_from    INTEGER,
     created_at       TIMESTAMP NOT NULL,
     updated_at       TIMESTAMP NOT NULL,
     status           TEXT      NOT NULL,
@@ -23,9 +25,9 @@ CREATE TABLE article_revisions (
     -- JSON arrays of ids, in order.
     author_ids       TEXT      NOT NULL,
     tag_ids          TEXT      NOT NULL,
-    source_ids       TEXT      NOT NULL
+    source_ids       TEXT      NOT NULL,
+    UNIQUE (article_id, number)
 );
-CREATE UNIQUE INDEX article_revisions_number ON article_revisions (article_id, number);
 CREATE INDEX article_revisions_user ON article_revisions (user_id);
 
 -- Corrections: public notes on published articles. None is ever deleted (but with its
