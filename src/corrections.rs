@@ -21,10 +21,10 @@ use crate::db::schema::{articles, correction_amendments as amendments, correctio
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageParams};
-use crate::http::{CACHE_PRIVATE, Json, Query, created, json_response, read_cache};
+use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, read_cache};
 use crate::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
-    UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::slug::IdOrSlug;
 use crate::state::AppState;
@@ -344,7 +344,8 @@ pub async fn create_correction(
     tag = "articles",
     params(
         ("id_or_slug" = String, Path, description = "The article's id or slug.", example = "iraqi-jets-strike-is-bomb-workshop-in-qaim-killing-14"),
-        ("id" = i64, Path, description = "The correction's id.", example = 4)
+        ("id" = i64, Path, description = "The correction's id.", example = 4),
+        ("If-Match" = Option<String>, Header, description = "Amend only if the correction's ETag (from `GET /api/v1/corrections/{id}`) still matches (else `412`).")
     ),
     request_body = AmendCorrection,
     security(("bearer" = [])),
@@ -355,6 +356,7 @@ pub async fn create_correction(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
@@ -362,6 +364,7 @@ pub async fn create_correction(
 )]
 #[patch("/articles/{id_or_slug}/corrections/{id}")]
 pub async fn amend_correction(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(String, i64)>,
@@ -376,12 +379,14 @@ pub async fn amend_correction(
     let (key, id) = path.into_inner();
     let key = IdOrSlug::parse(&key);
     let config = state.config.clone();
+    let if_match = etag::if_match(&req);
     let view = db::write(&state.db, move |conn| {
         let now = db::now();
         let article = correctable(conn, &key, &user, now)?;
         let current = find(conn, id)?
             .filter(|c| c.article_id == article.row.id)
             .ok_or_else(|| not_found(id))?;
+        etag::check_if_match(if_match.as_deref(), &etag::of_json(&current)?)?;
         if current.note == note {
             return Err(AppError::invalid(
                 "note",

@@ -194,7 +194,15 @@ const BODY_PAIRS: &[(&str, &str)] = &[
 ];
 
 /// Text that may span lines (tabs and line breaks allowed).
-const MULTILINE: &[&str] = &["body", "bio", "description", "caption", "excerpt"];
+const MULTILINE: &[&str] = &[
+    "body",
+    "bio",
+    "description",
+    "caption",
+    "excerpt",
+    "note",
+    "reason",
+];
 
 /// What `validate::Errors::text` refuses: control characters (but tabs and line breaks in
 /// multiline text).
@@ -238,6 +246,7 @@ fn complete_request_bodies(schemas: &mut serde_json::Map<String, Value>) {
             || name.starts_with("Update")
             || *name == "NewCommentBody"
             || *name == "UploadImage"
+            || *name == "AmendCorrection"
     });
     for (_, schema) in bodies {
         let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {

@@ -169,7 +169,9 @@ pub fn record(
         }
         let same_hand = user_id.is_some() && last.user_id == user_id;
         let recent = (now - last.created_at).num_seconds() < COALESCE_SECONDS;
-        if same_hand && recent && previous.status == snapshot.status {
+        // A restore stays exactly what it restored: later saves start a revision of their own.
+        let restore = last.restored_from.is_some();
+        if same_hand && recent && !restore && previous.status == snapshot.status {
             diesel::update(revisions::table.find(last.id))
                 .set((
                     &snapshot,

@@ -29,7 +29,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     // The webhook worker reads and writes through connections of its own: the request pool's
     // statement counter must not see its background work.
     let worker = crate::webhooks::worker::Worker::new(
-        db::open_pool(&state.config.database, 2)?,
+        db::open_pool(&state.config.database, 4)?,
         state.config.webhooks.clone(),
         state.webhook_wake.clone(),
     )

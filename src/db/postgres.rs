@@ -30,7 +30,7 @@ const WRITE_LOCK: i64 = MIGRATION_LOCK + 1;
 /// commit one at a time, as on SQLite. Numbers handed out inside a batch (the search change
 /// log's) then commit in order, and two batches never deadlock on the counters they share.
 /// Each node commits its writes in groups (see `db::Writer`), so one lock per group is cheap.
-pub(super) fn take_write_lock(conn: &mut PgConnection) -> diesel::QueryResult<()> {
+pub(crate) fn take_write_lock(conn: &mut PgConnection) -> diesel::QueryResult<()> {
     conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
 }
 

@@ -316,6 +316,7 @@ diesel::table! {
         disabled_reason -> Nullable<Text>,
         next_delivery_at -> Nullable<Timestamp>,
         lease_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -67,13 +67,15 @@ impl EventType {
         stored.split(',').filter_map(Self::parse).collect()
     }
 
-    /// A list as stored.
+    /// A list as stored (each event once, in the order first named).
     pub fn join(events: &[Self]) -> String {
-        events
-            .iter()
-            .map(|e| e.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
+        let mut names: Vec<&str> = Vec::new();
+        for e in events {
+            if !names.contains(&e.as_str()) {
+                names.push(e.as_str());
+            }
+        }
+        names.join(",")
     }
 }
 
@@ -92,6 +94,7 @@ pub struct WebhookRow {
     pub disabled_reason: Option<String>,
     pub next_delivery_at: Option<NaiveDateTime>,
     pub lease_until: Option<NaiveDateTime>,
+    pub lease_owner: Option<String>,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -172,7 +175,7 @@ pub struct CreateWebhook {
         example = "https://www.iraqinews.example/api/revalidate"
     )]
     pub url: String,
-    /// The events to hear of; every event when left out.
+    /// The events to hear of (a repeat counts once); every event when left out.
     #[schema(min_items = 1)]
     pub events: Option<Vec<EventType>>,
     #[schema(max_length = 300)]

@@ -49,8 +49,9 @@ pub fn enqueue(
         .get_result(conn)?)
 }
 
-/// Whether any endpoint exists: without one, no event is kept (an endpoint hears of what
-/// happens after it was made).
+/// Whether any endpoint exists: without one, no event of the moment is kept (an endpoint hears
+/// of what happens after it was made). A publication scheduled for later is kept regardless:
+/// whoever listens when it falls due hears of it.
 fn any_endpoint(conn: &mut Conn) -> Result<bool, AppError> {
     Ok(diesel::select(exists(webhooks::table.select(webhooks::id))).get_result(conn)?)
 }
@@ -81,7 +82,9 @@ fn differs(mut before: Value, mut after: Value) -> bool {
 /// public article changed, `article.unpublished` when it stopped being public,
 /// `article.scheduled` when it was scheduled (or rescheduled) for later, and then
 /// `article.published` due at that time. An announcement of a publication still to come is
-/// taken back by any later change, which announces it again if it still stands.
+/// taken back by any later change, which announces it again if it still stands; it is kept
+/// even while no endpoint exists (one made before it falls due hears of it). Events of the
+/// moment are kept only when some endpoint exists.
 pub fn article_changed(
     conn: &mut Conn,
     before: Option<&Stored>,
@@ -92,9 +95,6 @@ pub fn article_changed(
     let Some(id) = before.or(after).map(|s| s.row.id) else {
         return Ok(());
     };
-    if !any_endpoint(conn)? {
-        return Ok(());
-    }
     diesel::delete(
         webhook_events::table
             .filter(webhook_events::article_id.eq(id))
@@ -103,9 +103,11 @@ pub fn article_changed(
             .filter(webhook_events::due_at.gt(now)),
     )
     .execute(conn)?;
+    let listening = any_endpoint(conn)?;
     let was = before.is_some_and(|s| s.is_public_at(now));
     let is = after.is_some_and(|s| s.is_public_at(now));
     match (before, after) {
+        _ if !listening => {}
         (_, Some(a)) if is && !was => {
             let data = article_data(conn, a, config, now)?;
             enqueue(conn, EventType::ArticlePublished, data, Some(id), None, now)?;
@@ -136,7 +138,7 @@ pub fn article_changed(
         let same_schedule = before.is_some_and(|b| {
             b.status_at(now) == ArticleStatus::Scheduled && b.row.published_at == Some(at)
         });
-        if !same_schedule {
+        if !same_schedule && listening {
             let data = article_data(conn, a, config, now)?;
             enqueue(conn, EventType::ArticleScheduled, data, Some(id), None, now)?;
         }

@@ -59,7 +59,12 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
         || first == 0x0064
         || first == 0x2002
-        || (first == 0x2001 && ip.segments()[1] == 0))
+        || (first == 0x2001 && ip.segments()[1] == 0)
+        // IPv4-compatible ::a.b.c.d and SIIT ::ffff:0:a.b.c.d (both carry an IPv4 address),
+        // and the discard prefix 100::/64.
+        || ip.segments()[..6] == [0; 6]
+        || ip.segments()[..6] == [0, 0, 0, 0, 0xffff, 0]
+        || (first == 0x0100 && ip.segments()[1..4] == [0; 3]))
 }
 
 /// Checks `raw` as a webhook endpoint under `settings`; the message says what is wrong.
@@ -208,6 +213,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "::7f00:1",
+            "::ffff:0:7f00:1",
+            "100::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }

@@ -75,17 +75,8 @@ async fn check(
             Err(why) => errors.add("url", why),
         }
     }
-    if let Some(events) = events {
-        if events.is_empty() {
-            errors.add("events", "must name at least one event");
-        }
-        let mut seen = Vec::new();
-        for e in events {
-            if seen.contains(e) {
-                errors.add("events", format!("names `{}` twice", e.as_str()));
-            }
-            seen.push(*e);
-        }
+    if events.is_some_and(<[EventType]>::is_empty) {
+        errors.add("events", "must name at least one event");
     }
     if let Some(d) = description {
         errors.text("description", d, 0, MAX_DESCRIPTION, false);

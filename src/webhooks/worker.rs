@@ -69,6 +69,9 @@ pub struct Worker {
     wake: Wake,
     /// The endpoints this node's tasks are serving.
     serving: Mutex<HashSet<i64>>,
+    /// This worker's lease token (`webhooks.lease_owner`): a task that finds another token
+    /// there lost its lease (it ran out, and another node took the endpoint), and stops.
+    owner: String,
 }
 
 /// The client deliveries go out with: no redirects followed, no proxy from the environment,
@@ -91,7 +94,10 @@ impl Worker {
     /// A worker reaching the database through `pool` (its own: its statements are not the
     /// requests').
     pub fn new(pool: DbPool, settings: WebhookSettings, wake: Wake) -> Result<Self, String> {
+        let mut token = [0_u8; 16];
+        getrandom::fill(&mut token).map_err(|e| format!("getrandom: {e}"))?;
         Ok(Self {
+            owner: hex::encode(token),
             client: client(&settings)?,
             pool,
             settings,
@@ -159,7 +165,13 @@ impl Worker {
                     if conn.is_postgres() && !try_lock(conn, FAN_OUT_LOCK)? {
                         return Ok(0);
                     }
-                    fan_out_batch(conn, now)
+                    // And the content writers' lock, as SQLite's single writer has it: a change
+                    // to an article whose publication falls due now either commits before this
+                    // fan-out sees the announcement, or starts after it (and sees it fanned).
+                    if let Conn::Postgres(pg) = conn {
+                        crate::db::postgres::take_write_lock(pg)?;
+                    }
+                    fan_out_batch(conn, Utc::now().naive_utc().max(now))
                 })
                 .await?;
             if fanned < FAN_OUT_BATCH {
@@ -177,6 +189,7 @@ impl Worker {
         let now = Utc::now().naive_utc();
         let lease = now + chrono::Duration::from_std(self.lease()).unwrap_or_default();
         let serving: Vec<i64> = self.serving_ids();
+        let owner = self.owner.clone();
         let pool = self.pool.clone();
         let any = actix_web::web::block(move || -> Result<bool, AppError> {
             let mut conn = pool.get()?;
@@ -210,7 +223,7 @@ impl Worker {
                     ""
                 };
                 let sql = format!(
-                    "SELECT id FROM webhooks WHERE active AND next_delivery_at <= ? \
+                    "SELECT id FROM webhooks WHERE active = TRUE AND next_delivery_at <= ? \
                      AND (lease_until IS NULL OR lease_until < ?) \
                      ORDER BY next_delivery_at, id LIMIT ?{lock}"
                 );
@@ -224,7 +237,10 @@ impl Worker {
                     .filter(|id| !serving.contains(id))
                     .collect();
                 diesel::update(webhooks::table.filter(webhooks::id.eq_any(&ids)))
-                    .set(webhooks::lease_until.eq(lease))
+                    .set((
+                        webhooks::lease_until.eq(lease),
+                        webhooks::lease_owner.eq(owner),
+                    ))
                     .execute(conn)?;
                 Ok(ids)
             })
@@ -258,7 +274,10 @@ impl Worker {
         let _serving = Serving(&self.serving, webhook_id);
         loop {
             let lease = self.lease();
-            let head = self.aside(move |conn| head(conn, webhook_id, lease)).await;
+            let owner = self.owner.clone();
+            let head = self
+                .aside(move |conn| head(conn, webhook_id, &owner, lease))
+                .await;
             let head = match head {
                 Ok(Some(head)) => head,
                 Ok(None) => return,
@@ -275,8 +294,9 @@ impl Worker {
             }
             let outcome = self.send(&head).await;
             let settings = self.settings.clone();
+            let owner = self.owner.clone();
             let recorded = self
-                .aside(move |conn| record(conn, &head, &outcome, &settings))
+                .aside(move |conn| record(conn, &head, &outcome, &owner, &settings))
                 .await;
             match recorded {
                 Ok(true) => {}
@@ -333,10 +353,9 @@ impl Worker {
                     }
                 }
                 kept.truncate(KEEP_BYTES);
-                let body = String::from_utf8_lossy(&kept).into_owned();
-                finish(Some(status), Some(body), None)
+                finish(Some(status), Some(storable(&kept)), None)
             }
-            Err(e) => finish(None, None, Some(self.describe(&e))),
+            Err(e) => finish(None, None, Some(storable(self.describe(&e).as_bytes()))),
         }
     }
 
@@ -396,6 +415,12 @@ impl Worker {
         })
         .await
     }
+}
+
+/// Bytes as text a database column takes: UTF-8 (lossy) without NUL, which PostgreSQL's `TEXT`
+/// refuses.
+fn storable(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).replace('\0', "\u{fffd}")
 }
 
 /// Takes an endpoint off this node's list when its task ends, however it ends.
@@ -520,7 +545,12 @@ struct Head {
 /// The head of `webhook_id`'s queue if it is due (or due within [`WAIT_IN_TASK`]), with the
 /// lease extended to cover it; otherwise the endpoint is given back, its next due moment
 /// noted, and `None`.
-fn head(conn: &mut Conn, webhook_id: i64, lease: Duration) -> Result<Option<Head>, AppError> {
+fn head(
+    conn: &mut Conn,
+    webhook_id: i64,
+    owner: &str,
+    lease: Duration,
+) -> Result<Option<Head>, AppError> {
     let now = Utc::now().naive_utc();
     if conn.is_postgres() {
         // The endpoint's row, locked: a fan-out noting a new delivery waits for this decision.
@@ -528,24 +558,31 @@ fn head(conn: &mut Conn, webhook_id: i64, lease: Duration) -> Result<Option<Head
             .bind::<BigInt, _>(webhook_id)
             .execute(conn)?;
     }
-    let endpoint: Option<(bool, String, String, Option<NaiveDateTime>)> = webhooks::table
+    type Endpoint = (bool, String, String, Option<NaiveDateTime>, Option<String>);
+    let endpoint: Option<Endpoint> = webhooks::table
         .find(webhook_id)
         .select((
             webhooks::active,
             webhooks::url,
             webhooks::secret,
             webhooks::failing_since,
+            webhooks::lease_owner,
         ))
         .first(conn)
         .optional()?;
-    let Some((active, url, secret, failing_since)) = endpoint else {
+    let Some((active, url, secret, failing_since, holder)) = endpoint else {
         return Ok(None);
     };
+    if holder.as_deref() != Some(owner) {
+        // The lease ran out and another worker holds the endpoint now: it goes on from here.
+        return Ok(None);
+    }
     let release = |conn: &mut Conn, next: Option<NaiveDateTime>| -> Result<(), AppError> {
         diesel::update(webhooks::table.find(webhook_id))
             .set((
                 webhooks::next_delivery_at.eq(next),
                 webhooks::lease_until.eq(None::<NaiveDateTime>),
+                webhooks::lease_owner.eq(None::<String>),
             ))
             .execute(conn)?;
         Ok(())
@@ -612,10 +649,23 @@ fn record(
     conn: &mut Conn,
     head: &Head,
     outcome: &Outcome,
+    owner: &str,
     settings: &WebhookSettings,
 ) -> Result<bool, AppError> {
     let now = Utc::now().naive_utc();
     let attempt = head.attempts + 1;
+    // Still ours? (Renewed here: the next head extends it further.)
+    let held = diesel::update(
+        webhooks::table
+            .find(head.webhook_id)
+            .filter(webhooks::lease_owner.eq(owner)),
+    )
+    .set(
+        webhooks::lease_until
+            .eq(now + chrono::Duration::from_std(settings.timeout).unwrap_or_default()),
+    )
+    .execute(conn)?
+        == 1;
     diesel::insert_into(webhook_attempts::table)
         .values((
             webhook_attempts::delivery_id.eq(head.delivery_id),
@@ -628,6 +678,15 @@ fn record(
             webhook_attempts::error.eq(&outcome.error),
         ))
         .execute(conn)?;
+    if !held {
+        // Another worker took the endpoint while this attempt ran: the attempt is logged, and
+        // what happens to the delivery is for the holder to say.
+        tracing::warn!(
+            webhook = head.webhook_id,
+            "webhooks: the lease ran out during an attempt; another worker has the endpoint"
+        );
+        return Ok(false);
+    }
     let delivery = webhook_deliveries::table.find(head.delivery_id);
     let endpoint = webhooks::table.find(head.webhook_id);
     if outcome.succeeded {
@@ -671,6 +730,7 @@ fn record(
                 webhooks::disabled_at.eq(now),
                 webhooks::disabled_reason.eq(reason),
                 webhooks::lease_until.eq(None::<NaiveDateTime>),
+                webhooks::lease_owner.eq(None::<String>),
                 webhooks::updated_at.eq(now),
             ))
             .execute(conn)?;

@@ -184,6 +184,21 @@ async fn restoring_a_revision_brings_its_content_back_as_a_new_revision() {
     assert_eq!(now["dateline"], "Haditha");
     assert_eq!(now["tag_ids"], json!([tag["id"]]));
     assert_eq!(now["status"], "published", "the status is not restored");
+    // The restore stays what it restored: the same user's next save is a revision of its own.
+    app.patch(
+        &path,
+        &json!({"subtitle": "After the restore"}),
+        Some(&editor),
+    )
+    .await
+    .ok();
+    let list = app
+        .get(&format!("{path}/revisions"), Some(&editor))
+        .await
+        .ok();
+    assert_eq!(list["meta"]["total"], 4);
+    assert_eq!(list["data"][1]["restored_from"], 1);
+    assert_eq!(list["data"][1]["subtitle"], Value::Null);
     // A tag deleted since is left out of a restore.
     app.delete(&format!("/api/v1/tags/{}", tag["id"]), Some(&admin))
         .await
@@ -196,6 +211,7 @@ async fn restoring_a_revision_brings_its_content_back_as_a_new_revision() {
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["number"], 5);
     assert_eq!(res.json()["tag_ids"], json!([]));
     app.post(
         &format!("{path}/revisions/42/restore"),
@@ -284,6 +300,38 @@ async fn corrections_are_public_newest_first_and_amended_never_deleted() {
     assert_eq!(history[0]["reason"], "Named the source of the figure.");
     let read = app.get(&path, None).await.ok();
     assert_eq!(read["corrections"][1]["amendments"], amended["amendments"]);
+    // If-Match: the correction's ETag, as its read gives it.
+    let correction = format!("/api/v1/corrections/{}", first["id"]);
+    let etag = app
+        .get(&correction, None)
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let stale = app
+        .request(
+            actix_web::http::Method::PATCH,
+            &format!("{path}/corrections/{}", first["id"]),
+            Some(&admin),
+        )
+        .insert_header(("If-Match", "\"not-the-current-one\""));
+    send(stale, Some(&json!({"note": "Another", "reason": "Stale"})))
+        .await
+        .problem(412);
+    let fresh = app
+        .request(
+            actix_web::http::Method::PATCH,
+            &format!("{path}/corrections/{}", first["id"]),
+            Some(&admin),
+        )
+        .insert_header(("If-Match", etag.as_str()));
+    let res = send(
+        fresh,
+        Some(&json!({"note": "An earlier version said 12 were killed; the JOC says 14.", "reason": "Shorter."})),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let amended = res.json();
     // An amendment needs a reason and a change.
     let res = app
         .patch(

@@ -14,6 +14,8 @@ import type { components, paths } from "./schema.js";
 type ArticleView = components["schemas"]["ArticleView"];
 type ArticleStatus = components["schemas"]["ArticleStatus"];
 type AuthorView = components["schemas"]["AuthorView"];
+type CorrectionKind = components["schemas"]["CorrectionKind"];
+type CorrectionView = components["schemas"]["CorrectionView"];
 type PageMeta = components["schemas"]["PageMeta"];
 type SourceKind = components["schemas"]["SourceKind"];
 type SourceView = components["schemas"]["SourceView"];
@@ -186,6 +188,36 @@ function articleStatus(obj: Record<string, unknown>, key: string, where: string)
   return status;
 }
 
+const CORRECTION_KINDS: readonly CorrectionKind[] = ["correction", "clarification", "update"];
+
+/** A correction with its amendments, as CorrectionView. */
+function parseCorrection(value: unknown, where: string): CorrectionView {
+  if (!isRecord(value)) fail(`${where}: expected a correction object, got ${JSON.stringify(value)}`);
+  const kind = str(value, "kind", where);
+  const known = CORRECTION_KINDS.find((k) => k === kind);
+  if (known === undefined) fail(`${where}: "kind" ${JSON.stringify(kind)} is not a correction kind`);
+  const amendments = field(value, "amendments", where);
+  if (!Array.isArray(amendments)) fail(`${where}: "amendments" should be an array`);
+  return {
+    id: int(value, "id", where),
+    article_id: int(value, "article_id", where),
+    kind: known,
+    note: str(value, "note", where),
+    created_at: str(value, "created_at", where),
+    updated_at: str(value, "updated_at", where),
+    amendments: amendments.map((a: unknown, i) => {
+      const w = `${where}.amendments[${i}]`;
+      if (!isRecord(a)) fail(`${w}: expected an amendment object`);
+      return {
+        previous_note: str(a, "previous_note", w),
+        note: str(a, "note", w),
+        reason: str(a, "reason", w),
+        created_at: str(a, "created_at", w),
+      };
+    }),
+  };
+}
+
 function parseAuthor(value: unknown, where: string): AuthorView {
   if (!isRecord(value)) fail(`${where}: expected an author object, got ${JSON.stringify(value)}`);
   const author: AuthorView = {
@@ -272,6 +304,7 @@ function parseArticle(value: unknown, where: string): ArticleView {
     author_ids: intArray(value, "author_ids", where),
     tag_ids: intArray(value, "tag_ids", where),
     source_ids: intArray(value, "source_ids", where),
+    corrections: (optEmbedded(value, "corrections", where, parseCorrection) ?? fail(`${where}: "corrections" is missing`)),
   };
   const publishedAt = optStrOrNull(value, "published_at", where);
   if (publishedAt !== undefined) article.published_at = publishedAt;

@@ -11,6 +11,7 @@ CREATE TABLE webhooks (
     disabled_reason  TEXT      COLLATE "C",
     next_delivery_at TIMESTAMP,
     lease_until      TIMESTAMP,
+    lease_owner      TEXT      COLLATE "C",
     created_by       BIGINT    REFERENCES users (id) ON DELETE SET NULL DEFERRABLE,
     created_at       TIMESTAMP NOT NULL,
     updated_at       TIMESTAMP NOT NULL
@@ -29,7 +30,7 @@ CREATE TABLE webhook_events (
     fanned_out BOOLEAN   NOT NULL
 );
 CREATE INDEX webhook_events_due ON webhook_events (fanned_out, due_at, id);
-CREATE INDEX webhook_events_article ON webhook_events (article_id NULLS FIRST, fanned_out);
+CREATE INDEX webhook_events_article ON webhook_events (article_id NULLS FIRST, fanned_out, due_at);
 CREATE INDEX webhook_events_webhook ON webhook_events (webhook_id NULLS FIRST);
 CREATE INDEX webhook_events_created ON webhook_events (created_at);
 

@@ -20,8 +20,9 @@ CREATE TABLE webhooks (
     disabled_reason  TEXT,
     -- When the first pending delivery is due (null: none pending).
     next_delivery_at TIMESTAMP,
-    -- A node is delivering to this endpoint until then.
+    -- A node is delivering to this endpoint until then: the worker whose token is lease_owner.
     lease_until      TIMESTAMP,
+    lease_owner      TEXT,
     created_by       INTEGER   REFERENCES users (id) ON DELETE SET NULL,
     created_at       TIMESTAMP NOT NULL,
     updated_at       TIMESTAMP NOT NULL
@@ -44,7 +45,7 @@ CREATE TABLE webhook_events (
     fanned_out BOOLEAN   NOT NULL
 );
 CREATE INDEX webhook_events_due ON webhook_events (fanned_out, due_at, id);
-CREATE INDEX webhook_events_article ON webhook_events (article_id, fanned_out);
+CREATE INDEX webhook_events_article ON webhook_events (article_id, fanned_out, due_at);
 CREATE INDEX webhook_events_webhook ON webhook_events (webhook_id);
 CREATE INDEX webhook_events_created ON webhook_events (created_at);
 
