@@ -87,7 +87,13 @@ pub struct ArticleLinks {
     "feature_image_id": 7,
     "author_ids": [3],
     "tag_ids": [1, 4],
-    "source_ids": [1, 2, 3]
+    "source_ids": [1, 2, 3],
+    "corrections": [{
+        "id": 4, "article_id": 1, "kind": "clarification",
+        "note": "This story was updated to make clear that the toll of 14 comes from an army officer.",
+        "created_at": "2017-11-01T12:00:00Z", "updated_at": "2017-11-01T12:00:00Z",
+        "amendments": []
+    }]
 }))]
 pub struct ArticleView {
     #[schema(example = 1)]
