@@ -9,7 +9,6 @@
 //! the article's again, as a new revision that names the one it restored.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -25,7 +24,7 @@ use crate::db::schema::article_revisions as revisions;
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageParams};
-use crate::http::{CACHE_PRIVATE, Query, json_response};
+use crate::http::{CACHE_PRIVATE, Query, json_response, located};
 use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::slug::IdOrSlug;
 use crate::state::AppState;
@@ -479,13 +478,6 @@ pub async fn restore_revision(
     })
     .await?;
     let view = RevisionView::from(row);
-    let mut res = json_response(StatusCode::CREATED, &view, None, CACHE_PRIVATE)?;
-    let location = format!(
-        "{}/api/v1/articles/{}/revisions/{}",
-        state.config.public_url, view.article_id, view.number
-    );
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        res.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(res)
+    let path = format!("articles/{}/revisions/{}", view.article_id, view.number);
+    located(StatusCode::CREATED, &state.config.public_url, &path, &view)
 }

@@ -67,13 +67,23 @@ pub fn created<T: serde::Serialize>(
     id: i64,
     view: &T,
 ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
-    let mut res = json_response(
+    located(
         actix_web::http::StatusCode::CREATED,
+        public_url,
+        &format!("{collection}/{id}"),
         view,
-        None,
-        CACHE_PRIVATE,
-    )?;
-    let location = format!("{public_url}/api/v1/{collection}/{id}");
+    )
+}
+
+/// A `status` answer (`201`, `202`) with `view` and `Location: {public_url}/api/v1/{path}`.
+pub fn located<T: serde::Serialize>(
+    status: actix_web::http::StatusCode,
+    public_url: &str,
+    path: &str,
+    view: &T,
+) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    let mut res = json_response(status, view, None, CACHE_PRIVATE)?;
+    let location = format!("{public_url}/api/v1/{path}");
     if let Ok(value) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(header::LOCATION, value);
     }

@@ -13,7 +13,7 @@ use crate::db::schema::{webhook_attempts, webhook_deliveries, webhook_events, we
 use crate::db::{self, Conn};
 use crate::error::AppError;
 use crate::http::list::{self, ListBody, PageParams};
-use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response};
+use crate::http::{CACHE_PRIVATE, Json, Query, created, etag, json_response, located};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized,
     Unprocessable, UnsupportedMediaType,
@@ -553,16 +553,8 @@ pub async fn get_delivery(
 
 /// `202` with a delivery just queued, and its `Location`.
 fn accepted(public_url: &str, view: &DeliveryView) -> Result<HttpResponse, AppError> {
-    let mut res = json_response(StatusCode::ACCEPTED, view, None, CACHE_PRIVATE)?;
-    let location = format!(
-        "{public_url}/api/v1/webhooks/{}/deliveries/{}",
-        view.webhook_id, view.id
-    );
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&location) {
-        res.headers_mut()
-            .insert(actix_web::http::header::LOCATION, value);
-    }
-    Ok(res)
+    let path = format!("webhooks/{}/deliveries/{}", view.webhook_id, view.id);
+    located(StatusCode::ACCEPTED, public_url, &path, view)
 }
 
 /// `409` for an endpoint that is not active.
