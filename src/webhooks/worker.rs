@@ -296,7 +296,7 @@ impl Worker {
             let settings = self.settings.clone();
             let owner = self.owner.clone();
             let recorded = self
-                .aside(move |conn| record(conn, &head, &outcome, &owner, &settings))
+                .aside(move |conn| record(conn, &head, &outcome, &owner, lease, &settings))
                 .await;
             match recorded {
                 Ok(true) => {}
@@ -554,6 +554,11 @@ fn head(
     let now = Utc::now().naive_utc();
     if conn.is_postgres() {
         // The endpoint's row, locked: a fan-out noting a new delivery waits for this decision.
+        // `FOR UPDATE`, not `FOR NO KEY UPDATE`: a fan-out's new delivery takes `KEY SHARE` on
+        // this row through its foreign key, and must wait here. Otherwise it could commit a
+        // delivery this transaction did not see, while its `mark_due` (which skips a row whose
+        // `next_delivery_at` is set) skipped the row, and the release below would then leave
+        // that delivery with no due time. (Seen in the tests when this was `NO KEY UPDATE`.)
         diesel::sql_query("SELECT id FROM webhooks WHERE id = $1 FOR UPDATE")
             .bind::<BigInt, _>(webhook_id)
             .execute(conn)?;
@@ -650,22 +655,40 @@ fn record(
     head: &Head,
     outcome: &Outcome,
     owner: &str,
+    lease: Duration,
     settings: &WebhookSettings,
 ) -> Result<bool, AppError> {
     let now = Utc::now().naive_utc();
-    let attempt = head.attempts + 1;
-    // Still ours? (Renewed here: the next head extends it further.)
+    let mut attempt = head.attempts + 1;
+    // Still ours? (Renewed for a whole lease: the next head decides what comes next.)
     let held = diesel::update(
         webhooks::table
             .find(head.webhook_id)
             .filter(webhooks::lease_owner.eq(owner)),
     )
-    .set(
-        webhooks::lease_until
-            .eq(now + chrono::Duration::from_std(settings.timeout).unwrap_or_default()),
-    )
+    .set(webhooks::lease_until.eq(now + chrono::Duration::from_std(lease).unwrap_or_default()))
     .execute(conn)?
         == 1;
+    if !held {
+        // Another worker took the endpoint while this attempt ran (or the endpoint is gone):
+        // the attempt is logged after the holder's, if the delivery still exists, and what
+        // happens to the delivery is for the holder to say.
+        tracing::warn!(
+            webhook = head.webhook_id,
+            "webhooks: the lease ran out during an attempt; another worker has the endpoint"
+        );
+        let last: Option<Option<i32>> = webhook_deliveries::table
+            .find(head.delivery_id)
+            .left_join(webhook_attempts::table)
+            .select(diesel::dsl::max(webhook_attempts::attempt.nullable()))
+            .group_by(webhook_deliveries::id)
+            .first(conn)
+            .optional()?;
+        let Some(last) = last else {
+            return Ok(false);
+        };
+        attempt = last.unwrap_or(0) + 1;
+    }
     diesel::insert_into(webhook_attempts::table)
         .values((
             webhook_attempts::delivery_id.eq(head.delivery_id),
@@ -679,12 +702,6 @@ fn record(
         ))
         .execute(conn)?;
     if !held {
-        // Another worker took the endpoint while this attempt ran: the attempt is logged, and
-        // what happens to the delivery is for the holder to say.
-        tracing::warn!(
-            webhook = head.webhook_id,
-            "webhooks: the lease ran out during an attempt; another worker has the endpoint"
-        );
         return Ok(false);
     }
     let delivery = webhook_deliveries::table.find(head.delivery_id);
@@ -786,6 +803,79 @@ fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use diesel::connection::SimpleConnection;
+
+    /// A worker whose lease was taken over logs its attempt after the holder's and leaves the
+    /// delivery alone; the holder's own outcome moves it on.
+    #[test]
+    fn an_attempt_without_the_lease_is_logged_but_decides_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        crate::db::migrate(&path).unwrap();
+        let pool = crate::db::open_pool(&path, 1).unwrap();
+        let conn = &mut *pool.get().unwrap();
+        conn.batch_execute(
+            "INSERT INTO webhooks (id, url, events, secret, active, lease_until, lease_owner, \
+             created_at, updated_at) VALUES (1, 'https://hooks.example.com/', 'ping', 'whsec_AA==', \
+             1, '2999-01-01 00:00:00', 'theirs', '2026-12-01 00:00:00', '2026-12-01 00:00:00');
+             INSERT INTO webhook_events (id, event_type, payload, created_at, due_at, fanned_out) \
+             VALUES (7, 'ping', '{}', '2026-12-01 00:00:00', '2026-12-01 00:00:00', 1);
+             INSERT INTO webhook_deliveries (id, webhook_id, event_id, state, attempts, \
+             next_attempt_at, created_at, updated_at) VALUES (3, 1, 7, 'pending', 1, \
+             '2026-12-01 00:00:00', '2026-12-01 00:00:00', '2026-12-01 00:00:00');
+             INSERT INTO webhook_attempts (delivery_id, attempt, started_at, latency_ms, succeeded) \
+             VALUES (3, 1, '2026-12-01 00:00:00', 5, 0), (3, 2, '2026-12-01 00:00:01', 5, 0);",
+        )
+        .unwrap();
+        let head = Head {
+            webhook_id: 1,
+            delivery_id: 3,
+            event_id: 7,
+            attempts: 1,
+            next_attempt_at: Utc::now().naive_utc(),
+            payload: "{}".into(),
+            url: "https://hooks.example.com/".into(),
+            secret: "whsec_AA==".into(),
+            failing_since: None,
+        };
+        let outcome = Outcome {
+            started: Utc::now().naive_utc(),
+            latency_ms: 3,
+            succeeded: true,
+            status: Some(200),
+            body: Some("ok".into()),
+            error: None,
+        };
+        let settings = WebhookSettings::default();
+        let lease = Duration::from_secs(20);
+        let goes_on = record(conn, &head, &outcome, "mine", lease, &settings).unwrap();
+        assert!(!goes_on);
+        let attempts: Vec<i32> = webhook_attempts::table
+            .filter(webhook_attempts::delivery_id.eq(3))
+            .order(webhook_attempts::attempt)
+            .select(webhook_attempts::attempt)
+            .load(conn)
+            .unwrap();
+        assert_eq!(attempts, [1, 2, 3]);
+        let state: String = webhook_deliveries::table
+            .find(3)
+            .select(webhook_deliveries::state)
+            .first(conn)
+            .unwrap();
+        assert_eq!(state, "pending");
+        // The holder's outcome counts.
+        assert!(record(conn, &head, &outcome, "theirs", lease, &settings).unwrap());
+        let state: String = webhook_deliveries::table
+            .find(3)
+            .select(webhook_deliveries::state)
+            .first(conn)
+            .unwrap();
+        assert_eq!(state, "delivered");
+        // A delivery gone with its endpoint: nothing to log, and no error.
+        conn.batch_execute("DELETE FROM webhooks WHERE id = 1")
+            .unwrap();
+        assert!(!record(conn, &head, &outcome, "theirs", lease, &settings).unwrap());
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_up_to_an_hour() {
