@@ -114,23 +114,17 @@ pub struct CorrectionView {
     pub amendments: Vec<AmendmentView>,
 }
 
-type CorrectionRow = (i64, i64, String, String, NaiveDateTime, NaiveDateTime);
-
-const COLUMNS: (
-    corrections::id,
-    corrections::article_id,
-    corrections::kind,
-    corrections::note,
-    corrections::created_at,
-    corrections::updated_at,
-) = (
-    corrections::id,
-    corrections::article_id,
-    corrections::kind,
-    corrections::note,
-    corrections::created_at,
-    corrections::updated_at,
-);
+/// A correction as stored (who made it stays in the database).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = corrections)]
+struct CorrectionRow {
+    id: i64,
+    article_id: i64,
+    kind: String,
+    note: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
 
 /// The views of `rows` (in their order), with their amendments (one query, none when there
 /// are no rows).
@@ -138,7 +132,7 @@ fn views(conn: &mut Conn, rows: Vec<CorrectionRow>) -> Result<Vec<CorrectionView
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut by_correction: HashMap<i64, Vec<AmendmentView>> = HashMap::new();
     for (correction, previous_note, note, reason, at) in amendments::table
         .filter(amendments::correction_id.eq_any(&ids))
@@ -164,17 +158,15 @@ fn views(conn: &mut Conn, rows: Vec<CorrectionRow>) -> Result<Vec<CorrectionView
     }
     Ok(rows
         .into_iter()
-        .map(
-            |(id, article_id, kind, note, created, updated)| CorrectionView {
-                id,
-                article_id,
-                kind: CorrectionKind::from_db(&kind),
-                note,
-                created_at: created.and_utc(),
-                updated_at: updated.and_utc(),
-                amendments: by_correction.remove(&id).unwrap_or_default(),
-            },
-        )
+        .map(|r| CorrectionView {
+            id: r.id,
+            article_id: r.article_id,
+            kind: CorrectionKind::from_db(&r.kind),
+            note: r.note,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+            amendments: by_correction.remove(&r.id).unwrap_or_default(),
+        })
         .collect())
 }
 
@@ -191,8 +183,8 @@ pub fn of_articles(
     let rows = corrections::table
         .filter(corrections::article_id.eq_any(article_ids))
         .order((corrections::article_id.desc(), corrections::id.desc()))
-        .select(COLUMNS)
-        .load::<CorrectionRow>(conn)?;
+        .select(CorrectionRow::as_select())
+        .load(conn)?;
     for view in views(conn, rows)? {
         out.entry(view.article_id).or_default().push(view);
     }
@@ -202,8 +194,8 @@ pub fn of_articles(
 fn find(conn: &mut Conn, id: i64) -> Result<Option<CorrectionView>, AppError> {
     let rows = corrections::table
         .find(id)
-        .select(COLUMNS)
-        .load::<CorrectionRow>(conn)?;
+        .select(CorrectionRow::as_select())
+        .load(conn)?;
     Ok(views(conn, rows)?.pop())
 }
 
@@ -508,7 +500,7 @@ pub async fn list_corrections(
             .limit(page.limit())
             .offset(page.offset())
             .select((
-                COLUMNS,
+                CorrectionRow::as_select(),
                 (articles::slug, articles::title, articles::published_at),
             ))
             .load::<(CorrectionRow, (String, String, Option<NaiveDateTime>))>(conn)?;

@@ -61,6 +61,14 @@ pub struct RevisionRow {
     pub restored_from: Option<i32>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    #[diesel(embed)]
+    pub content: Snapshot,
+}
+
+/// The editorial state a revision keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, AsChangeset, Insertable)]
+#[diesel(table_name = revisions)]
+pub struct Snapshot {
     pub status: String,
     pub published_at: Option<NaiveDateTime>,
     pub slug: String,
@@ -71,28 +79,10 @@ pub struct RevisionRow {
     pub body: String,
     pub dateline: Option<String>,
     pub feature_image_id: Option<i64>,
+    /// JSON arrays of ids, in order.
     pub author_ids: String,
     pub tag_ids: String,
     pub source_ids: String,
-}
-
-/// The editorial state a revision keeps.
-#[derive(Debug, Clone, PartialEq, Eq, AsChangeset, Insertable)]
-#[diesel(table_name = revisions)]
-struct Snapshot {
-    status: String,
-    published_at: Option<NaiveDateTime>,
-    slug: String,
-    title: String,
-    subtitle: Option<String>,
-    excerpt: String,
-    excerpt_custom: bool,
-    body: String,
-    dateline: Option<String>,
-    feature_image_id: Option<i64>,
-    author_ids: String,
-    tag_ids: String,
-    source_ids: String,
 }
 
 fn ids_text(ids: &[i64]) -> String {
@@ -122,24 +112,6 @@ impl Snapshot {
             source_ids: ids_text(&stored.links.source_ids),
         }
     }
-
-    fn from_row(r: &RevisionRow) -> Self {
-        Self {
-            status: r.status.clone(),
-            published_at: r.published_at,
-            slug: r.slug.clone(),
-            title: r.title.clone(),
-            subtitle: r.subtitle.clone(),
-            excerpt: r.excerpt.clone(),
-            excerpt_custom: r.excerpt_custom,
-            body: r.body.clone(),
-            dateline: r.dateline.clone(),
-            feature_image_id: r.feature_image_id,
-            author_ids: r.author_ids.clone(),
-            tag_ids: r.tag_ids.clone(),
-            source_ids: r.source_ids.clone(),
-        }
-    }
 }
 
 fn latest(conn: &mut Conn, article_id: i64) -> Result<Option<RevisionRow>, AppError> {
@@ -162,8 +134,8 @@ pub fn record(
     let snapshot = Snapshot::of(stored);
     let last = latest(conn, stored.row.id)?;
     if let (Some(last), Keep::Coalesce) = (&last, keep) {
-        let previous = Snapshot::from_row(last);
-        if previous == snapshot {
+        let previous = &last.content;
+        if *previous == snapshot {
             return Ok(last.number);
         }
         let same_hand = user_id.is_some() && last.user_id == user_id;
@@ -244,15 +216,16 @@ pub struct RevisionView {
 }
 
 impl From<RevisionRow> for RevisionView {
-    fn from(r: RevisionRow) -> Self {
+    fn from(row: RevisionRow) -> Self {
+        let r = row.content;
         Self {
-            number: r.number,
-            article_id: r.article_id,
-            user_id: r.user_id,
-            saves: r.saves,
-            restored_from: r.restored_from,
-            created_at: r.created_at.and_utc(),
-            updated_at: r.updated_at.and_utc(),
+            number: row.number,
+            article_id: row.article_id,
+            user_id: row.user_id,
+            saves: row.saves,
+            restored_from: row.restored_from,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
             status: ArticleStatus::from_db(&r.status),
             published_at: r.published_at.map(|t| t.and_utc()),
             author_ids: ids_of(&r.author_ids),
@@ -279,6 +252,19 @@ fn find(conn: &mut Conn, article_id: i64, number: i32) -> Result<RevisionRow, Ap
         .ok_or_else(|| {
             AppError::NotFound(format!("Article {article_id} has no revision {number}."))
         })
+}
+
+/// Revision `number` of the article `key`, if `user` may edit the article (`404`/`403` as
+/// for editing it), with the article.
+fn editable(
+    conn: &mut Conn,
+    key: &IdOrSlug,
+    user: &AuthUser,
+    number: i32,
+) -> Result<(Stored, RevisionRow), AppError> {
+    let article = may_edit(conn, key, user, db::now())?;
+    let revision = find(conn, article.row.id, number)?;
+    Ok((article, revision))
 }
 
 /// List an article's revisions
@@ -371,8 +357,7 @@ pub async fn get_revision(
     let (key, number) = path.into_inner();
     let key = IdOrSlug::parse(&key);
     let row = db::read(&state.db, move |conn| {
-        let article = may_edit(conn, &key, &user, db::now())?;
-        find(conn, article.row.id, number)
+        editable(conn, &key, &user, number).map(|(_, revision)| revision)
     })
     .await?;
     json_response(
@@ -385,7 +370,7 @@ pub async fn get_revision(
 
 /// The change that puts `r`'s content back: title, subtitle, excerpt (a derived one derived
 /// again), body, dateline, feature image and links, leaving out what no longer exists.
-fn restoring(conn: &mut Conn, r: &RevisionRow) -> Result<UpdateArticle, AppError> {
+fn restoring(conn: &mut Conn, r: &Snapshot) -> Result<UpdateArticle, AppError> {
     let keep = |wanted: Vec<i64>, found: Vec<i64>| -> Vec<i64> {
         wanted.into_iter().filter(|id| found.contains(id)).collect()
     };
@@ -453,9 +438,8 @@ pub async fn restore_revision(
     let key = IdOrSlug::parse(&key);
     let (k, u) = (key.clone(), user.clone());
     let change = db::read(&state.db, move |conn| {
-        let article = may_edit(conn, &k, &u, db::now())?;
-        let revision = find(conn, article.row.id, number)?;
-        restoring(conn, &revision)
+        let (_, revision) = editable(conn, &k, &u, number)?;
+        restoring(conn, &revision.content)
     })
     .await;
     let prepared = prepare(change).await?;

@@ -204,6 +204,29 @@ pub fn may_edit(
     Ok(current)
 }
 
+/// [`may_edit`], and still as the caller saw it: `412` unless `if_match` (when given) is the
+/// ETag of the article as `GET` shows it.
+fn may_edit_unchanged(
+    conn: &mut Conn,
+    key: &IdOrSlug,
+    user: &AuthUser,
+    if_match: Option<&str>,
+    config: &Config,
+    now: NaiveDateTime,
+) -> Result<Stored, AppError> {
+    let current = may_edit(conn, key, user, now)?;
+    let seen = view_of(
+        conn,
+        current.clone(),
+        Include::default(),
+        false,
+        config,
+        now,
+    )?;
+    etag::check_if_match(if_match, &etag::of_json(&seen)?)?;
+    Ok(current)
+}
+
 /// A filter's value, unless it is empty (an empty filter filters nothing).
 fn given(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
@@ -598,17 +621,8 @@ pub async fn update_article(
     let config = state.config.clone();
     let view = db::write(&state.db, move |conn| {
         let now = db::now();
-        let current = may_edit(conn, &key, &user, now)?;
+        let current = may_edit_unchanged(conn, &key, &user, if_match.as_deref(), &config, now)?;
         let (change, rendered) = prepared?;
-        let before = view_of(
-            conn,
-            current.clone(),
-            Include::default(),
-            false,
-            &config,
-            now,
-        )?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
         let stored = service::save(conn, Some(&user), Some(&current), change, rendered, now)?;
         events::article_changed(conn, Some(&current), Some(&stored), &config, now)?;
         view_of(conn, stored, Include::default(), false, &config, now)
@@ -647,16 +661,7 @@ pub async fn delete_article(
     let config = state.config.clone();
     db::write(&state.db, move |conn| {
         let now = db::now();
-        let current = may_edit(conn, &key, &user, now)?;
-        let before = view_of(
-            conn,
-            current.clone(),
-            Include::default(),
-            false,
-            &config,
-            now,
-        )?;
-        etag::check_if_match(if_match.as_deref(), &etag::of_json(&before)?)?;
+        let current = may_edit_unchanged(conn, &key, &user, if_match.as_deref(), &config, now)?;
         events::article_changed(conn, Some(&current), None, &config, now)?;
         queries::delete(conn, current.row.id)?;
         Ok(())

@@ -171,32 +171,33 @@ pub fn article_corrected(
     Ok(())
 }
 
+/// `events` about the comment `row` (as the public API shows a comment, without its email),
+/// timed `at`.
+fn comment_events(
+    conn: &mut Conn,
+    events: &[EventType],
+    row: &CommentRow,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let data = serde_json::to_value(CommentView::from(row.clone())).map_err(AppError::internal)?;
+    for event in events {
+        enqueue(conn, *event, data.clone(), None, None, at)?;
+    }
+    Ok(())
+}
+
 /// `comment.created` for a new comment, and `comment.approved` too when it is approved at
 /// once (posted by staff).
 pub fn comment_created(conn: &mut Conn, row: &CommentRow) -> Result<(), AppError> {
     if !any_endpoint(conn)? {
         return Ok(());
     }
-    let data = serde_json::to_value(CommentView::from(row.clone())).map_err(AppError::internal)?;
-    enqueue(
-        conn,
-        EventType::CommentCreated,
-        data.clone(),
-        None,
-        None,
-        row.created_at,
-    )?;
-    if row.status == "approved" {
-        enqueue(
-            conn,
-            EventType::CommentApproved,
-            data,
-            None,
-            None,
-            row.created_at,
-        )?;
-    }
-    Ok(())
+    let events: &[EventType] = if row.status == "approved" {
+        &[EventType::CommentCreated, EventType::CommentApproved]
+    } else {
+        &[EventType::CommentCreated]
+    };
+    comment_events(conn, events, row, row.created_at)
 }
 
 /// `comment.approved` when moderation approved a comment that was not approved before.
@@ -208,14 +209,5 @@ pub fn comment_moderated(
     if row.status != "approved" || before_status == "approved" || !any_endpoint(conn)? {
         return Ok(());
     }
-    let data = serde_json::to_value(CommentView::from(row.clone())).map_err(AppError::internal)?;
-    enqueue(
-        conn,
-        EventType::CommentApproved,
-        data,
-        None,
-        None,
-        row.updated_at,
-    )?;
-    Ok(())
+    comment_events(conn, &[EventType::CommentApproved], row, row.updated_at)
 }
